@@ -1,0 +1,91 @@
+//! What an expression can see: a tree of named facts, each a [`Slot`] with a [`Type`].
+
+use super::types::Type;
+use crate::expr::Slot;
+
+/// A named fact or group of facts.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub node: ScopeNode,
+    /// What this name is, shown when it is misused.
+    pub doc: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub enum ScopeNode {
+    Fact { slot: Slot, ty: Type },
+    Group(Vec<Entry>),
+}
+
+/// The names visible to one kind of expression, with the unit names for messages.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub(crate) roots: Vec<Entry>,
+    pub(crate) units: Vec<String>,
+    /// Names not visible here but visible elsewhere, with the help to show if used.
+    pub(crate) elsewhere: Vec<(String, String)>,
+}
+
+impl Scope {
+    pub fn new(units: Vec<String>) -> Self {
+        Scope {
+            units,
+            ..Scope::default()
+        }
+    }
+
+    /// Declares a fact at a dotted path (`account.plan`), creating groups on the way.
+    pub fn fact(&mut self, path: &str, slot: Slot, ty: Type, doc: &'static str) -> &mut Self {
+        let mut entries = &mut self.roots;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let last = parts.peek().is_none();
+            let pos = match entries.iter().position(|e| e.name == part) {
+                Some(p) => p,
+                None => {
+                    let node = if last {
+                        ScopeNode::Fact { slot, ty: ty.clone() }
+                    } else {
+                        ScopeNode::Group(Vec::new())
+                    };
+                    entries.push(Entry {
+                        name: part.to_string(),
+                        node,
+                        doc: if last { doc } else { "" },
+                    });
+                    entries.len() - 1
+                }
+            };
+            match &mut entries[pos].node {
+                ScopeNode::Group(children) if !last => entries = children,
+                _ => break,
+            }
+        }
+        self
+    }
+
+    /// Declares a group (possibly empty), so that `balance` exists even before units do.
+    pub fn group(&mut self, name: &str, doc: &'static str) -> &mut Self {
+        if !self.roots.iter().any(|e| e.name == name) {
+            self.roots.push(Entry {
+                name: name.to_string(),
+                node: ScopeNode::Group(Vec::new()),
+                doc,
+            });
+        } else if let Some(e) = self.roots.iter_mut().find(|e| e.name == name) {
+            e.doc = doc;
+        }
+        self
+    }
+
+    /// Records that `name` exists in other places, with help to show when used here.
+    pub fn elsewhere(&mut self, name: &str, help: impl Into<String>) -> &mut Self {
+        self.elsewhere.push((name.to_string(), help.into()));
+        self
+    }
+
+    pub fn units(&self) -> &[String] {
+        &self.units
+    }
+}

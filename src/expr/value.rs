@@ -1,0 +1,178 @@
+//! Runtime values. Amounts are exact decimals; text borrows from the snapshot when it can.
+
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+/// Text that is either borrowed from the input (no allocation) or shared.
+#[derive(Debug, Clone)]
+pub enum Text<'a> {
+    Borrowed(&'a str),
+    Shared(Arc<str>),
+}
+
+impl Text<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+/// A value an expression computes or reads.
+#[derive(Debug, Clone)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An exact decimal; amounts of every unit are decimals at run time (units are checked at
+    /// load time).
+    Dec(Decimal),
+    Str(Text<'a>),
+    List(Arc<[Value<'a>]>),
+    Map(Arc<[(Value<'a>, Value<'a>)]>),
+}
+
+impl<'a> Value<'a> {
+    pub fn str(s: &'a str) -> Self {
+        Value::Str(Text::Borrowed(s))
+    }
+
+    pub fn shared_str(s: &str) -> Self {
+        Value::Str(Text::Shared(Arc::from(s)))
+    }
+
+    /// The CEL type name, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Dec(_) => "decimal",
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+        }
+    }
+
+    /// CEL equality: numbers compare by value across int and decimal, containers element-wise,
+    /// values of different types are unequal.
+    pub fn equals(&self, other: &Value<'_>) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Dec(a), Value::Dec(b)) => a == b,
+            (Value::Int(a), Value::Dec(b)) | (Value::Dec(b), Value::Int(a)) => Decimal::from(*a) == *b,
+            (Value::Str(a), Value::Str(b)) => a.as_str() == b.as_str(),
+            (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y)),
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|(k, v)| b.iter().any(|(k2, v2)| k.equals(k2) && v.equals(v2)))
+            }
+            _ => false,
+        }
+    }
+
+    /// CEL ordering, defined for numbers, text and bools; `None` where no order exists.
+    pub fn compare(&self, other: &Value<'_>) -> Option<Ordering> {
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+            (Value::Dec(a), Value::Dec(b)) => Some(a.cmp(b)),
+            (Value::Int(a), Value::Dec(b)) => Some(Decimal::from(*a).cmp(b)),
+            (Value::Dec(a), Value::Int(b)) => Some(a.cmp(&Decimal::from(*b))),
+            (Value::Str(a), Value::Str(b)) => Some(a.as_str().cmp(b.as_str())),
+            (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+
+    /// A copy that owns all its text, so it can outlive the input it borrowed from.
+    pub fn into_static(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Int(i) => Value::Int(i),
+            Value::Dec(d) => Value::Dec(d),
+            Value::Str(Text::Shared(s)) => Value::Str(Text::Shared(s)),
+            Value::Str(Text::Borrowed(s)) => Value::Str(Text::Shared(Arc::from(s))),
+            Value::List(items) => Value::List(items.iter().cloned().map(Value::into_static).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .cloned()
+                    .map(|(k, v)| (k.into_static(), v.into_static()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Reads a JSON value; JSON numbers are read from their text, so `0.1` stays exactly `0.1`.
+    pub fn from_json(json: &serde_json::Value) -> Result<Value<'static>, String> {
+        Ok(match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Value::Int(i)
+                } else {
+                    let text = n.to_string();
+                    let d = if text.contains(['e', 'E']) {
+                        Decimal::from_scientific(&text)
+                    } else {
+                        Decimal::from_str_exact(&text)
+                    };
+                    Value::Dec(d.map_err(|_| format!("number `{text}` cannot be held exactly"))?)
+                }
+            }
+            serde_json::Value::String(s) => Value::shared_str(s),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect::<Result<Vec<_>, _>>()?.into())
+            }
+            serde_json::Value::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| Ok((Value::shared_str(k), Value::from_json(v)?)))
+                    .collect::<Result<Vec<_>, String>>()?
+                    .into(),
+            ),
+        })
+    }
+}
+
+impl fmt::Display for Value<'_> {
+    /// CEL-like literal syntax: strings quoted, decimals exact.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => write!(f, "null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Dec(d) => {
+                let s = d.normalize().to_string();
+                if s.contains('.') { write!(f, "{s}") } else { write!(f, "{s}.0") }
+            }
+            Value::Str(s) => write!(f, "{:?}", s.as_str()),
+            Value::List(items) => {
+                write!(f, "[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                write!(f, "]")
+            }
+            Value::Map(entries) => {
+                write!(f, "{{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{k}: {v}")?;
+                }
+                write!(f, "}}")
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Every bound on work that a user controls, in one place with documented defaults.
+//!
+//! Policies and requests come from people and programs we do not control; each loop, recursion
+//! and allocation they can drive is capped here, so a hostile or mistaken input gets a clear
+//! error instead of a hang, a stack overflow or an exhausted heap.
+
+/// Bounds applied while loading policies and evaluating expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest expression text, in bytes. Default 4096.
+    pub max_expr_len: usize,
+    /// Deepest nesting of brackets, `?:` and prefix operators the parser will descend into.
+    /// Checked before parsing, so the recursive-descent parser cannot overflow the stack.
+    /// Default 32.
+    pub max_expr_nesting: usize,
+    /// Tallest expression tree after parsing (long operator chains count too). Default 100.
+    pub max_ast_depth: u32,
+    /// Largest policy file, in bytes. Default 1 MiB.
+    pub max_policy_bytes: usize,
+    /// Most files read from one policy directory. Default 256.
+    pub max_policy_files: usize,
+    /// Most units one policy may declare (balances are kept in a fixed array). Default 16.
+    pub max_units: usize,
+    /// Most elements a list or map built while evaluating may hold. Default 10 000.
+    pub max_collection_len: usize,
+    /// Longest text built while evaluating, in bytes. Default 64 KiB.
+    pub max_string_len: usize,
+    /// Largest compiled regular expression, in bytes of automaton. Default 1 MiB.
+    pub max_regex_size: usize,
+    /// Most comprehension variables in scope at once (`all`, `map`, ... nested). Default 8.
+    pub max_comprehension_nesting: usize,
+    /// Most steps one expression evaluation may take (every node visited, every comprehension
+    /// iteration). Default 100 000.
+    pub max_eval_steps: u32,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        max_expr_len: 4096,
+        max_expr_nesting: 32,
+        max_ast_depth: 100,
+        max_policy_bytes: 1 << 20,
+        max_policy_files: 256,
+        max_units: 16,
+        max_collection_len: 10_000,
+        max_string_len: 64 * 1024,
+        max_regex_size: 1 << 20,
+        max_comprehension_nesting: 8,
+        max_eval_steps: 100_000,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
