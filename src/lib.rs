@@ -7,3 +7,5 @@ pub(crate) mod syntax;
 pub mod check;
 pub mod expr;
 pub mod standalone;
+pub mod policy;
+pub mod cli;

@@ -65,16 +65,26 @@ impl Scope {
         self
     }
 
-    /// Declares a group (possibly empty), so that `balance` exists even before units do.
-    pub fn group(&mut self, name: &str, doc: &'static str) -> &mut Self {
-        if !self.roots.iter().any(|e| e.name == name) {
-            self.roots.push(Entry {
-                name: name.to_string(),
-                node: ScopeNode::Group(Vec::new()),
-                doc,
-            });
-        } else if let Some(e) = self.roots.iter_mut().find(|e| e.name == name) {
-            e.doc = doc;
+    /// Declares a group at a dotted path (possibly empty), so that `balance` or
+    /// `account.exchanged` exist even when the policy puts nothing in them.
+    pub fn group(&mut self, path: &str, doc: &'static str) -> &mut Self {
+        let mut entries = &mut self.roots;
+        for part in path.split('.') {
+            let pos = match entries.iter().position(|e| e.name == part) {
+                Some(p) => p,
+                None => {
+                    entries.push(Entry {
+                        name: part.to_string(),
+                        node: ScopeNode::Group(Vec::new()),
+                        doc,
+                    });
+                    entries.len() - 1
+                }
+            };
+            match &mut entries[pos].node {
+                ScopeNode::Group(children) => entries = children,
+                ScopeNode::Fact { .. } => break,
+            }
         }
         self
     }

@@ -275,7 +275,6 @@ fn rule_word(rule: Rule) -> &'static str {
         Rule::index => "`[`",
         Rule::ident => "a name",
         Rule::EOI => "the end of the expression",
-        Rule::string | Rule::dq_string | Rule::sq_string => "a closing quote",
         _ => "an expression",
     }
 }
@@ -293,6 +292,10 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, origin: &Origin) -> Di
                 expected.push(w);
             }
         }
+    }
+    // "an expression" already covers names, literals and brackets.
+    if expected.contains(&"an expression") {
+        expected.retain(|w| !matches!(*w, "a name" | "`(`" | "`[`" | "`{`"));
     }
     let found = text.get(pos..).and_then(|s| s.chars().next());
     let what = match found {

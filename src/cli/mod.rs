@@ -1,0 +1,55 @@
+//! The `quotient` command line: argument parsing and one function per subcommand. All logic
+//! lives in the library; these functions only read files, call it, and print.
+
+mod args;
+mod check;
+mod expr;
+
+use std::io::Write;
+
+pub use args::Args;
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// The input had errors (a policy that does not check, an expression that fails).
+    pub const ERRORS: i32 = 1;
+    /// The command line itself was wrong.
+    pub const USAGE: i32 = 2;
+}
+
+const USAGE: &str = "\
+quotient: a policy engine for subscription entitlements
+
+usage:
+  quotient check <files or dirs>... [--format human|json]
+      check policies; exit 0 when clean, 1 on errors
+  quotient expr '<expression>' [--vars '<json object>']
+      evaluate one expression and print its value or error
+  quotient help
+";
+
+/// Runs the command line and returns the process exit code.
+pub fn run(argv: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut args = Args::new(argv);
+    let Some(cmd) = args.next_positional() else {
+        let _ = write!(err, "{USAGE}");
+        return exit::USAGE;
+    };
+    let result = match cmd.as_str() {
+        "check" => check::run(&mut args, out, err),
+        "expr" => expr::run(&mut args, out, err),
+        "help" | "--help" | "-h" => {
+            let _ = write!(out, "{USAGE}");
+            Ok(exit::OK)
+        }
+        other => Err(format!("unknown command `{other}`")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}\n\n{USAGE}");
+            exit::USAGE
+        }
+    }
+}

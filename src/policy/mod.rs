@@ -1,0 +1,18 @@
+//! Policies: reading YAML files into checked, compiled [`Policy`] values.
+//!
+//! `yaml` turns text into a spanned tree (serde-saphyr), `read` has the small typed readers,
+//! `lower` builds the model section by section while collecting every diagnostic, `facts` says
+//! what expressions can see, and `load` handles files, directories and versions. Nothing here
+//! evaluates a request; that is `eval/`.
+
+pub mod facts;
+mod load;
+mod lower;
+pub mod model;
+pub mod ratio;
+mod read;
+mod scalar_map;
+mod yaml;
+
+pub use load::{Loaded, PolicySet, load_bytes, load_paths, load_str};
+pub use model::*;

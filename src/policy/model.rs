@@ -1,0 +1,269 @@
+//! The checked policy: every name resolved to an index, every expression compiled. This is what
+//! the evaluator reads; it is immutable, `Send + Sync`, and shared across threads.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::facts::Fact;
+use crate::check::UnitId;
+use crate::expr::Program;
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        pub struct $name(pub u16);
+    )*};
+}
+
+id_type! {
+    /// Index of a plan.
+    PlanId;
+    /// Index of a mode.
+    ModeId;
+    /// Index of a feature.
+    FeatureId;
+    /// Index of a platform.
+    PlatformId;
+    /// Index of an exchange.
+    ExchangeId;
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub version: String,
+    pub effective_from: DateTime<Utc>,
+    /// The file it was read from.
+    pub file: String,
+    pub units: Vec<Unit>,
+    pub cycle: CycleRule,
+    pub modes: Vec<String>,
+    pub plans: Vec<Plan>,
+    pub features: Vec<Feature>,
+    pub platforms: Vec<Platform>,
+    pub exchanges: Vec<Exchange>,
+    pub burn_down: Vec<BurnKey>,
+    /// What each expression slot reads (`Slot(i)` reads `facts[i]`).
+    pub facts: Vec<Fact>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub name: String,
+    /// How people see it ("credits").
+    pub display: String,
+    /// Fixed number of decimal places every amount of this unit has.
+    pub decimals: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Monthly,
+    Yearly,
+}
+
+/// Where an account's cycle anchor comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorSource {
+    /// The instant the subscription started (the account's `anchor`).
+    SubscriptionStart,
+}
+
+/// Which time zone cycle boundaries are computed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeZoneSource {
+    /// The account's own time zone.
+    Account,
+    /// One fixed IANA zone for every account, such as `UTC`.
+    Fixed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CycleRule {
+    pub period: Period,
+    pub anchor: AnchorSource,
+    pub time_zone: TimeZoneSource,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    pub display: String,
+    /// The mode new subscribers start in.
+    pub initial_mode: ModeId,
+    /// What each cycle grants, per mode.
+    pub allowances: Vec<Allowance>,
+    /// Which units pay for features in each mode, in order of preference.
+    pub pays_with: Vec<(ModeId, Vec<UnitId>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Allowance {
+    pub mode: ModeId,
+    pub unit: UnitId,
+    pub amount: Decimal,
+    pub expires: Expiry,
+    pub rollover: Rollover,
+}
+
+/// When a grant stops being usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expiry {
+    /// At the end of the cycle it was granted in.
+    CycleEnd,
+    /// At the end of the cycle after the one it was granted in.
+    NextCycleEnd,
+    Never,
+}
+
+/// What of an allowance's unused remainder carries into the next cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rollover {
+    None,
+    All { expires: Expiry },
+    /// At most this amount.
+    Capped { max: Decimal, expires: Expiry },
+    /// At most this percentage of the cycle's allowance.
+    Percent { percent: Decimal, expires: Expiry },
+}
+
+#[derive(Debug, Clone)]
+pub struct Feature {
+    pub name: String,
+    pub display: String,
+    pub params: Vec<Param>,
+    /// Cost per unit; a feature without a cost in a unit cannot be paid with it.
+    pub costs: Vec<Cost>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub ty: ParamType,
+    /// Index into the per-request parameter array the evaluator builds.
+    pub index: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamType {
+    Int,
+    Decimal,
+    String,
+    Bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cost {
+    pub unit: UnitId,
+    pub amount: Program,
+}
+
+/// What a platform may do with an exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExchangeCapability {
+    Execute,
+    Delegate { to: PlatformId, link: Option<String> },
+    Refuse,
+}
+
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub name: String,
+    pub display: String,
+    /// Oldest client version allowed to show the offer or start an exchange, as numbers
+    /// (`6.0` is `[6, 0]`).
+    pub min_version: Option<Vec<u32>>,
+    pub consume: bool,
+    pub show_balance: bool,
+    pub offer: bool,
+    pub exchange: ExchangeCapability,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    Floor,
+    Ceiling,
+    HalfEven,
+    /// Refuse unless the conversion is exact.
+    Exact,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ratio {
+    /// `from` amount: `50` in `50 pro_use = 40 credit`.
+    pub from: Decimal,
+    pub to: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub name: String,
+    pub from: UnitId,
+    pub to: UnitId,
+    pub ratio: Ratio,
+    pub rounding: Rounding,
+    pub one_time: bool,
+    pub eligible: Program,
+    /// Zero what is left of `from` after converting (the help page's "remaining Pro uses are
+    /// zeroed").
+    pub forfeit_remainder: bool,
+    pub grant_expires: Expiry,
+    pub switch_mode: Option<ModeId>,
+    pub quote_valid_for_secs: i64,
+    /// Whether a conversion that gives nothing for something may proceed.
+    pub allow_zero: bool,
+    pub offer: OfferText,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OfferText {
+    pub title: String,
+    pub body: String,
+    pub confirm: String,
+    pub warning: String,
+}
+
+/// One key of the burn-down order; together they must make a total order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BurnKey {
+    Priority,
+    SoonestExpiry,
+    Oldest,
+    Id,
+}
+
+impl Policy {
+    pub fn unit_names(&self) -> Vec<String> {
+        self.units.iter().map(|u| u.name.clone()).collect()
+    }
+
+    pub fn unit_id(&self, name: &str) -> Option<UnitId> {
+        self.units.iter().position(|u| u.name == name).and_then(|i| u8::try_from(i).ok()).map(UnitId)
+    }
+
+    pub fn plan_id(&self, name: &str) -> Option<PlanId> {
+        self.plans.iter().position(|p| p.name == name).and_then(|i| u16::try_from(i).ok()).map(PlanId)
+    }
+
+    pub fn mode_id(&self, name: &str) -> Option<ModeId> {
+        self.modes.iter().position(|m| m == name).and_then(|i| u16::try_from(i).ok()).map(ModeId)
+    }
+
+    pub fn feature_id(&self, name: &str) -> Option<FeatureId> {
+        self.features.iter().position(|f| f.name == name).and_then(|i| u16::try_from(i).ok()).map(FeatureId)
+    }
+
+    pub fn platform_id(&self, name: &str) -> Option<PlatformId> {
+        self.platforms.iter().position(|p| p.name == name).and_then(|i| u16::try_from(i).ok()).map(PlatformId)
+    }
+
+    pub fn exchange_id(&self, name: &str) -> Option<ExchangeId> {
+        self.exchanges.iter().position(|e| e.name == name).and_then(|i| u16::try_from(i).ok()).map(ExchangeId)
+    }
+}
