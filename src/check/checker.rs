@@ -58,7 +58,7 @@ struct Checker<'a> {
 
 /// What a name or path refers to.
 enum Resolved<'s> {
-    Group(&'s [Entry], String),
+    Group(&'s [Entry], String, Option<(Code, &'static str)>),
     Value(Node, Type),
 }
 
@@ -124,7 +124,7 @@ impl<'a> Checker<'a> {
             ExprKind::Str(s) => Ok((node(Op::Const(Value::shared_str(s)), r), Type::Str)),
             ExprKind::Ident(_) | ExprKind::Select(..) => match self.resolve(e)? {
                 Resolved::Value(n, t) => Ok((n, t)),
-                Resolved::Group(entries, path) => {
+                Resolved::Group(entries, path, _) => {
                     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
                     let help = if names.is_empty() {
                         format!("`{path}` has no facts in this policy")
@@ -438,10 +438,13 @@ impl<'a> Checker<'a> {
                     }
                 };
                 match base {
-                    Resolved::Group(entries, path) => match entries.iter().find(|en| en.name == field.text) {
+                    Resolved::Group(entries, path, members) => match entries.iter().find(|en| en.name == field.text) {
                         Some(entry) => Ok(self.entry(entry, format!("{path}.{}", field.text), e.range)),
                         None => {
-                            let d = Diagnostic::error(Code::UnknownField, format!("`{path}` has no field `{}`", field.text))
+                            let d = match members {
+                                Some((code, noun)) => Diagnostic::error(code, format!("unknown {noun} `{}` in `{path}`", field.text)),
+                                None => Diagnostic::error(Code::UnknownField, format!("`{path}` has no field `{}`", field.text)),
+                            }
                                 .suggest(&field.text, entries.iter().map(|en| en.name.as_str()));
                             let d = if d.help.is_none() {
                                 let names: Vec<String> = entries.iter().map(|en| format!("`{}`", en.name)).collect();
@@ -469,7 +472,7 @@ impl<'a> Checker<'a> {
     fn entry(&mut self, entry: &'a Entry, path: String, r: Range) -> Resolved<'a> {
         match &entry.node {
             ScopeNode::Fact { slot, ty } => Resolved::Value(node(Op::Load(*slot), r), ty.clone()),
-            ScopeNode::Group(children) => Resolved::Group(children, path),
+            ScopeNode::Group(children) => Resolved::Group(children, path, entry.members),
         }
     }
 

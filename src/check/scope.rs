@@ -10,6 +10,9 @@ pub struct Entry {
     pub node: ScopeNode,
     /// What this name is, shown when it is misused.
     pub doc: &'static str,
+    /// For groups whose members are policy names (units, exchanges): the code and noun to
+    /// report an unknown member with, like `E0100 unknown unit`.
+    pub members: Option<(crate::diag::Code, &'static str)>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +56,7 @@ impl Scope {
                         name: part.to_string(),
                         node,
                         doc: if last { doc } else { "" },
+                        members: None,
                     });
                     entries.len() - 1
                 }
@@ -77,6 +81,7 @@ impl Scope {
                         name: part.to_string(),
                         node: ScopeNode::Group(Vec::new()),
                         doc,
+                        members: None,
                     });
                     entries.len() - 1
                 }
@@ -84,6 +89,24 @@ impl Scope {
             match &mut entries[pos].node {
                 ScopeNode::Group(children) => entries = children,
                 ScopeNode::Fact { .. } => break,
+            }
+        }
+        self
+    }
+
+    /// Says how to report an unknown member of the group at `path`.
+    pub fn members_are(&mut self, path: &str, code: crate::diag::Code, noun: &'static str) -> &mut Self {
+        let mut entries = &mut self.roots;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let Some(e) = entries.iter_mut().find(|e| e.name == part) else { return self };
+            if parts.peek().is_none() {
+                e.members = Some((code, noun));
+                return self;
+            }
+            match &mut e.node {
+                ScopeNode::Group(children) => entries = children,
+                ScopeNode::Fact { .. } => return self,
             }
         }
         self

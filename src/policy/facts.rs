@@ -70,6 +70,8 @@ impl FactTable {
         }
         t.common.group("account", "the account");
         t.common.group("account.exchanged", "exchanges the account has done");
+        t.common.members_are("balance", crate::diag::Code::UnknownUnit, "unit");
+        t.common.members_are("account.exchanged", crate::diag::Code::UnknownExchange, "exchange");
         for (i, e) in exchanges.iter().enumerate() {
             let id = ExchangeId(u16::try_from(i).unwrap_or(u16::MAX));
             let slot = t.slot(Fact::Exchanged(id));

@@ -1,0 +1,61 @@
+//! Broken policies under `tests/inputs/policies/`: each must fail to load, every diagnostic is
+//! snapshotted as rendered for people, and each `# expect: CODE `text`` line at the top of a
+//! case must be met by a diagnostic with that code whose span covers exactly `text`.
+
+use quotient::diag::render;
+use quotient::limits::Limits;
+use quotient::policy;
+
+/// `# expect: E0100 `credits`` -> ("E0100", "credits")
+fn expectations(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .filter_map(|rest| {
+            let (code, quoted) = rest.split_once(' ')?;
+            let inner = quoted.trim().strip_prefix('`')?.strip_suffix('`')?;
+            Some((code.to_string(), inner.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn broken_policies_report_located_diagnostics() {
+    insta::glob!("inputs/policies/*.yaml", |path| {
+        let bytes = std::fs::read(path).expect("test input is readable");
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let name = format!("tests/inputs/policies/{file_name}");
+        let loaded = policy::load_bytes(&name, &bytes, &Limits::default());
+        assert!(loaded.has_errors(), "{name} should not load");
+        assert!(loaded.policies.is_empty(), "{name}: a policy with errors must not be handed out");
+
+        let text = String::from_utf8_lossy(&bytes);
+        let wanted = expectations(&text);
+        assert!(!wanted.is_empty(), "{name} has no `# expect:` line");
+        for (code, covered) in &wanted {
+            let hit = loaded.diagnostics.iter().any(|d| {
+                d.code.id() == code
+                    && d.span.is_some_and(|s| text.get(s.start as usize..s.end as usize) == Some(covered.as_str()))
+            });
+            assert!(
+                hit,
+                "{name}: no {code} diagnostic covering `{covered}`; got:\n{}",
+                render::human_all(&loaded.diagnostics, &loaded.sources)
+            );
+        }
+        insta::assert_snapshot!(render::human_all(&loaded.diagnostics, &loaded.sources));
+    });
+}
+
+#[test]
+fn reference_policies_load_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let loaded = policy::load_paths(&[dir], &Limits::default());
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{}",
+        render::human_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let mut names: Vec<&str> = loaded.policies.iter().map(|p| p.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["capcut-pro", "lumen-studio"]);
+}
