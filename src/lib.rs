@@ -1,11 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod diag;
-pub mod limits;
-pub(crate) mod syntax;
 pub mod check;
-pub mod expr;
-pub mod standalone;
-pub mod policy;
 pub mod cli;
+pub mod diag;
+pub mod expr;
+pub mod limits;
+pub mod policy;
+pub mod standalone;
+pub(crate) mod syntax;

@@ -40,7 +40,10 @@ pub fn compile(
         match Value::from_json(json) {
             Ok(v) => values.push(v),
             Err(m) => {
-                diags.push(Diagnostic::error(Code::InvalidValue, format!("variable `{name}`: {m}")));
+                diags.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("variable `{name}`: {m}"),
+                ));
                 values.push(Value::Null);
             }
         }
@@ -69,7 +72,11 @@ impl Compiled {
 }
 
 /// Parses, checks and evaluates `text` in one go.
-pub fn evaluate(text: &str, vars: &serde_json::Map<String, serde_json::Value>, limits: &Limits) -> Evaluation {
+pub fn evaluate(
+    text: &str,
+    vars: &serde_json::Map<String, serde_json::Value>,
+    limits: &Limits,
+) -> Evaluation {
     let mut sources = SourceMap::new();
     let result = match compile(text, vars, &mut sources, limits) {
         Ok(c) => c.run(limits).map_err(|d| vec![d]),

@@ -22,7 +22,14 @@ fn expected(v: &Json) -> Option<Value<'static>> {
         "string" => Value::shared_str(inner.as_str()?),
         "bool" => Value::Bool(inner.as_bool()?),
         "null" => Value::Null,
-        "list" => Value::List(inner.as_array()?.iter().map(expected).collect::<Option<Vec<_>>>()?.into()),
+        "list" => Value::List(
+            inner
+                .as_array()?
+                .iter()
+                .map(expected)
+                .collect::<Option<Vec<_>>>()?
+                .into(),
+        ),
         "map" => Value::Map(
             inner
                 .as_array()?
@@ -42,7 +49,9 @@ fn expected(v: &Json) -> Option<Value<'static>> {
 fn same(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::Int(_), Value::Dec(_)) | (Value::Dec(_), Value::Int(_)) => false,
-        (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q)),
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
+        }
         _ => a.equals(b),
     }
 }
@@ -52,7 +61,10 @@ fn cel_conformance() {
     let path = cases_path();
     let Ok(text) = std::fs::read_to_string(&path) else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("conformance data missing at {} (required when CI=true)", path.display());
+            panic!(
+                "conformance data missing at {} (required when CI=true)",
+                path.display()
+            );
         }
         println!("skipped: conformance data not found at {}", path.display());
         return;
@@ -61,11 +73,19 @@ fn cel_conformance() {
     let limits = Limits::default();
     let (mut passed, mut failed) = (0usize, 0usize);
     for case in &cases {
-        let features: Vec<&str> = case["features"].as_array().map(|f| f.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
+        let features: Vec<&str> = case["features"]
+            .as_array()
+            .map(|f| f.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
         if !features.iter().all(|f| SUPPORTED.contains(f)) {
             continue;
         }
-        let name = format!("{}/{}/{}", case["file"].as_str().unwrap_or(""), case["section"].as_str().unwrap_or(""), case["name"].as_str().unwrap_or(""));
+        let name = format!(
+            "{}/{}/{}",
+            case["file"].as_str().unwrap_or(""),
+            case["section"].as_str().unwrap_or(""),
+            case["name"].as_str().unwrap_or("")
+        );
         let expr = case["expr"].as_str().unwrap_or("");
         let vars = serde_json::Map::new();
         let got = standalone::evaluate(expr, &vars, &limits).result;

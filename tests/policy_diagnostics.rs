@@ -26,7 +26,10 @@ fn broken_policies_report_located_diagnostics() {
         let name = format!("tests/inputs/policies/{file_name}");
         let loaded = policy::load_bytes(&name, &bytes, &Limits::default());
         assert!(loaded.has_errors(), "{name} should not load");
-        assert!(loaded.policies.is_empty(), "{name}: a policy with errors must not be handed out");
+        assert!(
+            loaded.policies.is_empty(),
+            "{name}: a policy with errors must not be handed out"
+        );
 
         let text = String::from_utf8_lossy(&bytes);
         let wanted = expectations(&text);
@@ -34,7 +37,9 @@ fn broken_policies_report_located_diagnostics() {
         for (code, covered) in &wanted {
             let hit = loaded.diagnostics.iter().any(|d| {
                 d.code.id() == code
-                    && d.span.is_some_and(|s| text.get(s.start as usize..s.end as usize) == Some(covered.as_str()))
+                    && d.span.is_some_and(|s| {
+                        text.get(s.start as usize..s.end as usize) == Some(covered.as_str())
+                    })
             });
             assert!(
                 hit,

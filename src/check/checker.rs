@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
+use super::Expect;
 use super::scope::{Entry, Scope, ScopeNode};
 use super::types::Type;
-use super::Expect;
 use crate::diag::{Code, Diagnostic};
 use crate::expr::{ArithOp, Builtin, CmpOp, MacroKind, Node, Op, Program, Value};
 use crate::limits::Limits;
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Name, Range, UnaryOp};
 use crate::syntax::Origin;
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Name, Range, UnaryOp};
 
 pub(super) fn check(
     ast: &Expr,
@@ -67,7 +67,23 @@ fn node(op: Op, range: Range) -> Node {
 }
 
 impl<'a> Checker<'a> {
+    /// The single place diagnostics are recorded: stamps the location and makes sure every
+    /// diagnostic carries a help line.
     fn report(&mut self, d: Diagnostic, r: Range) -> Reported {
+        let d = if d.help.is_none() {
+            let help = match d.code {
+                Code::TypeMismatch => {
+                    "both sides must be of the same kind; convert with `int()`, `decimal()` or `string()`"
+                }
+                Code::WrongArity => "see the function list in the README's expression reference",
+                Code::UnknownName => "nothing is in scope here under that name",
+                Code::UnknownField => "only maps have fields; check the name of the value",
+                _ => "see the README's expression reference",
+            };
+            d.with_help(help)
+        } else {
+            d
+        };
         self.diags.push(d.or_at(self.origin.span(r)));
         Reported
     }
@@ -89,21 +105,36 @@ impl<'a> Checker<'a> {
             return;
         }
         let (want, help) = match expect {
-            Expect::Bool => ("a condition (bool)".to_string(), "compare with `==`, `<`, `>` ... to get true or false".to_string()),
+            Expect::Bool => (
+                "a condition (bool)".to_string(),
+                "compare with `==`, `<`, `>` ... to get true or false".to_string(),
+            ),
             Expect::Amount(u) => {
-                let unit = self.scope.units.get(u.0 as usize).cloned().unwrap_or_default();
+                let unit = self
+                    .scope
+                    .units
+                    .get(u.0 as usize)
+                    .cloned()
+                    .unwrap_or_default();
                 (
                     format!("an amount of `{unit}`"),
                     match ty {
-                        Type::Amount(_) => format!("this is an amount of another unit; costs here are counted in `{unit}`"),
+                        Type::Amount(_) => format!(
+                            "this is an amount of another unit; costs here are counted in `{unit}`"
+                        ),
                         _ => "write a number or an arithmetic expression".to_string(),
                     },
                 )
             }
             Expect::Any => (String::new(), String::new()),
         };
-        let code = if matches!(ty, Type::Amount(_)) { Code::UnitMismatch } else { Code::WrongResultType };
-        let d = Diagnostic::error(code, format!("expected {want}, found {}", self.ty(ty))).with_help(help);
+        let code = if matches!(ty, Type::Amount(_)) {
+            Code::UnitMismatch
+        } else {
+            Code::WrongResultType
+        };
+        let d = Diagnostic::error(code, format!("expected {want}, found {}", self.ty(ty)))
+            .with_help(help);
         self.report(d, r);
     }
 
@@ -115,8 +146,11 @@ impl<'a> Checker<'a> {
             ExprKind::Int(v) => match i64::try_from(*v) {
                 Ok(i) => Ok((node(Op::Const(Value::Int(i)), r), Type::Int)),
                 Err(_) => Err(self.report(
-                    Diagnostic::error(Code::BadLiteral, format!("integer `{v}` does not fit in 64 bits"))
-                        .with_help("integers range from -9223372036854775808 to 9223372036854775807"),
+                    Diagnostic::error(
+                        Code::BadLiteral,
+                        format!("integer `{v}` does not fit in 64 bits"),
+                    )
+                    .with_help("integers range from -9223372036854775808 to 9223372036854775807"),
                     r,
                 )),
             },
@@ -129,10 +163,21 @@ impl<'a> Checker<'a> {
                     let help = if names.is_empty() {
                         format!("`{path}` has no facts in this policy")
                     } else {
-                        format!("pick one of its facts: {}", names.iter().map(|n| format!("`{path}.{n}`")).collect::<Vec<_>>().join(", "))
+                        format!(
+                            "pick one of its facts: {}",
+                            names
+                                .iter()
+                                .map(|n| format!("`{path}.{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
                     };
                     Err(self.report(
-                        Diagnostic::error(Code::TypeMismatch, format!("`{path}` is a group of facts, not a value")).with_help(help),
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!("`{path}` is a group of facts, not a value"),
+                        )
+                        .with_help(help),
                         r,
                     ))
                 }
@@ -191,7 +236,13 @@ impl<'a> Checker<'a> {
                         (Ok((kn, ktt)), Ok((vn, vtt))) => {
                             if !matches!(ktt, Type::Int | Type::Str | Type::Bool | Type::Dyn) {
                                 self.report(
-                                    Diagnostic::error(Code::TypeMismatch, format!("a map key must be int, string or bool, not {}", self.ty(&ktt))),
+                                    Diagnostic::error(
+                                        Code::TypeMismatch,
+                                        format!(
+                                            "a map key must be int, string or bool, not {}",
+                                            self.ty(&ktt)
+                                        ),
+                                    ),
                                     k.range,
                                 );
                                 failed = true;
@@ -206,7 +257,10 @@ impl<'a> Checker<'a> {
                 if failed {
                     return Err(Reported);
                 }
-                let ty = Type::Map(Box::new(kt.unwrap_or(Type::Dyn)), Box::new(vt.unwrap_or(Type::Dyn)));
+                let ty = Type::Map(
+                    Box::new(kt.unwrap_or(Type::Dyn)),
+                    Box::new(vt.unwrap_or(Type::Dyn)),
+                );
                 Ok((node(Op::Map(nodes), r), ty))
             }
             ExprKind::Unary(op, inner) => {
@@ -215,7 +269,10 @@ impl<'a> Checker<'a> {
                     UnaryOp::Not => {
                         if !matches!(t, Type::Bool | Type::Dyn) {
                             return Err(self.report(
-                                Diagnostic::error(Code::TypeMismatch, format!("`!` needs a bool, found {}", self.ty(&t))),
+                                Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    format!("`!` needs a bool, found {}", self.ty(&t)),
+                                ),
                                 r,
                             ));
                         }
@@ -224,7 +281,10 @@ impl<'a> Checker<'a> {
                     UnaryOp::Neg => {
                         if !(t.is_numeric() || t == Type::Dyn) {
                             return Err(self.report(
-                                Diagnostic::error(Code::TypeMismatch, format!("`-` needs a number, found {}", self.ty(&t))),
+                                Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    format!("`-` needs a number, found {}", self.ty(&t)),
+                                ),
                                 r,
                             ));
                         }
@@ -245,7 +305,13 @@ impl<'a> Checker<'a> {
                 let ((cn, ct), (tn, tt), (fn_, ft)) = (cc?, tc?, fc?);
                 if !matches!(ct, Type::Bool | Type::Dyn) {
                     return Err(self.report(
-                        Diagnostic::error(Code::TypeMismatch, format!("the condition before `?` must be a bool, found {}", self.ty(&ct))),
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!(
+                                "the condition before `?` must be a bool, found {}",
+                                self.ty(&ct)
+                            ),
+                        ),
                         c.range,
                     ));
                 }
@@ -255,7 +321,10 @@ impl<'a> Checker<'a> {
                     }
                 }
                 let ty = tt.unify(&ft);
-                Ok((node(Op::Cond(Box::new(cn), Box::new(tn), Box::new(fn_)), r), ty))
+                Ok((
+                    node(Op::Cond(Box::new(cn), Box::new(tn), Box::new(fn_)), r),
+                    ty,
+                ))
             }
             ExprKind::Call { target, func, args } => self.call(target.as_deref(), func, args, r),
         }
@@ -263,8 +332,13 @@ impl<'a> Checker<'a> {
 
     fn unit_mismatch(&mut self, what: &str, a: &Type, b: &Type, r: Range) -> Reported {
         self.report(
-            Diagnostic::error(Code::UnitMismatch, format!("{what} mixes units: {} and {}", self.ty(a), self.ty(b)))
-                .with_help("amounts of different units cannot be combined; convert with an exchange instead"),
+            Diagnostic::error(
+                Code::UnitMismatch,
+                format!("{what} mixes units: {} and {}", self.ty(a), self.ty(b)),
+            )
+            .with_help(
+                "amounts of different units cannot be combined; convert with an exchange instead",
+            ),
             r,
         )
     }
@@ -276,13 +350,25 @@ impl<'a> Checker<'a> {
             (Type::Amount(x), Type::Amount(y)) => x == y,
             (x, y) if x.is_numeric() && y.is_numeric() => true,
             (Type::List(x), Type::List(y)) => self.comparable(x, y),
-            (Type::Map(k1, v1), Type::Map(k2, v2)) => self.comparable(k1, k2) && self.comparable(v1, v2),
+            (Type::Map(k1, v1), Type::Map(k2, v2)) => {
+                self.comparable(k1, k2) && self.comparable(v1, v2)
+            }
             (x, y) => x == y,
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn binary(&mut self, op: BinaryOp, an: Node, at: Type, bn: Node, bt: Type, r: Range, ar: Range, br: Range) -> Checked {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        an: Node,
+        at: Type,
+        bn: Node,
+        bt: Type,
+        r: Range,
+        ar: Range,
+        br: Range,
+    ) -> Checked {
         let (a, b) = (Box::new(an), Box::new(bn));
         let sym = op.symbol();
         match op {
@@ -290,13 +376,20 @@ impl<'a> Checker<'a> {
                 for (t, rr) in [(&at, ar), (&bt, br)] {
                     if !matches!(t, Type::Bool | Type::Dyn) {
                         return Err(self.report(
-                            Diagnostic::error(Code::TypeMismatch, format!("`{sym}` needs bools on both sides, found {}", self.ty(t)))
-                                .with_help("compare the value with `==`, `<`, `>` ... to get a bool"),
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!("`{sym}` needs bools on both sides, found {}", self.ty(t)),
+                            )
+                            .with_help("compare the value with `==`, `<`, `>` ... to get a bool"),
                             rr,
                         ));
                     }
                 }
-                let op = if op == BinaryOp::And { Op::And(a, b) } else { Op::Or(a, b) };
+                let op = if op == BinaryOp::And {
+                    Op::And(a, b)
+                } else {
+                    Op::Or(a, b)
+                };
                 Ok((node(op, r), Type::Bool))
             }
             BinaryOp::Eq | BinaryOp::Ne => {
@@ -307,11 +400,22 @@ impl<'a> Checker<'a> {
                 }
                 if !self.comparable(&at, &bt) {
                     return Err(self.report(
-                        Diagnostic::error(Code::TypeMismatch, format!("`{sym}` compares {} with {}, which are never equal", self.ty(&at), self.ty(&bt))),
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!(
+                                "`{sym}` compares {} with {}, which are never equal",
+                                self.ty(&at),
+                                self.ty(&bt)
+                            ),
+                        ),
                         r,
                     ));
                 }
-                let op = if op == BinaryOp::Eq { Op::Eq(a, b) } else { Op::Ne(a, b) };
+                let op = if op == BinaryOp::Eq {
+                    Op::Eq(a, b)
+                } else {
+                    Op::Ne(a, b)
+                };
                 Ok((node(op, r), Type::Bool))
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
@@ -326,7 +430,10 @@ impl<'a> Checker<'a> {
                 };
                 if !ok {
                     return Err(self.report(
-                        Diagnostic::error(Code::TypeMismatch, format!("`{sym}` cannot order {} and {}", self.ty(&at), self.ty(&bt))),
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!("`{sym}` cannot order {} and {}", self.ty(&at), self.ty(&bt)),
+                        ),
                         r,
                     ));
                 }
@@ -363,8 +470,11 @@ impl<'a> Checker<'a> {
                         match op {
                             BinaryOp::Mul => {
                                 return Err(self.report(
-                                    Diagnostic::error(Code::UnitMismatch, "multiplying two amounts gives no unit")
-                                        .with_help("multiply an amount by a plain number instead"),
+                                    Diagnostic::error(
+                                        Code::UnitMismatch,
+                                        "multiplying two amounts gives no unit",
+                                    )
+                                    .with_help("multiply an amount by a plain number instead"),
                                     r,
                                 ));
                             }
@@ -372,15 +482,26 @@ impl<'a> Checker<'a> {
                             _ => at.clone(),
                         }
                     }
-                    (Type::Amount(u), n) | (n, Type::Amount(u)) if n.is_plain_number() => Type::Amount(*u),
+                    (Type::Amount(u), n) | (n, Type::Amount(u)) if n.is_plain_number() => {
+                        Type::Amount(*u)
+                    }
                     (Type::Int, Type::Int) => Type::Int,
                     (x, y) if x.is_plain_number() && y.is_plain_number() => Type::Dec,
                     (Type::Str, Type::Str) if op == BinaryOp::Add => Type::Str,
-                    (Type::List(x), Type::List(y)) if op == BinaryOp::Add => Type::List(Box::new(x.unify(y))),
+                    (Type::List(x), Type::List(y)) if op == BinaryOp::Add => {
+                        Type::List(Box::new(x.unify(y)))
+                    }
                     (Type::Dyn, _) | (_, Type::Dyn) => Type::Dyn,
                     _ => {
                         return Err(self.report(
-                            Diagnostic::error(Code::TypeMismatch, format!("`{sym}` cannot combine {} and {}", self.ty(&at), self.ty(&bt))),
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!(
+                                    "`{sym}` cannot combine {} and {}",
+                                    self.ty(&at),
+                                    self.ty(&bt)
+                                ),
+                            ),
                             r,
                         ));
                     }
@@ -410,7 +531,8 @@ impl<'a> Checker<'a> {
                 match scope.roots.iter().find(|en| &en.name == name) {
                     Some(entry) => Ok(self.entry(entry, name.clone(), e.range)),
                     None => {
-                        let mut d = Diagnostic::error(Code::UnknownName, format!("unknown name `{name}`"));
+                        let mut d =
+                            Diagnostic::error(Code::UnknownName, format!("unknown name `{name}`"));
                         if let Some((_, help)) = scope.elsewhere.iter().find(|(n, _)| n == name) {
                             d = d.with_help(help.clone());
                         } else {
@@ -421,8 +543,17 @@ impl<'a> Checker<'a> {
                                 .chain(self.locals.iter().map(|(n, _)| n.as_str()))
                                 .collect();
                             d = d.suggest(name, candidates.iter().copied());
-                            if d.help.is_none() && !candidates.is_empty() {
-                                d = d.with_help(format!("names in scope here: {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
+                            if d.help.is_none() && candidates.is_empty() {
+                                d = d.with_help("no names are in scope here");
+                            } else if d.help.is_none() {
+                                d = d.with_help(format!(
+                                    "names in scope here: {}",
+                                    candidates
+                                        .iter()
+                                        .map(|c| format!("`{c}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ));
                             }
                         }
                         Err(self.report(d, e.range))
@@ -438,16 +569,28 @@ impl<'a> Checker<'a> {
                     }
                 };
                 match base {
-                    Resolved::Group(entries, path, members) => match entries.iter().find(|en| en.name == field.text) {
-                        Some(entry) => Ok(self.entry(entry, format!("{path}.{}", field.text), e.range)),
+                    Resolved::Group(entries, path, members) => match entries
+                        .iter()
+                        .find(|en| en.name == field.text)
+                    {
+                        Some(entry) => {
+                            Ok(self.entry(entry, format!("{path}.{}", field.text), e.range))
+                        }
                         None => {
                             let d = match members {
-                                Some((code, noun)) => Diagnostic::error(code, format!("unknown {noun} `{}` in `{path}`", field.text)),
-                                None => Diagnostic::error(Code::UnknownField, format!("`{path}` has no field `{}`", field.text)),
+                                Some((code, noun)) => Diagnostic::error(
+                                    code,
+                                    format!("unknown {noun} `{}` in `{path}`", field.text),
+                                ),
+                                None => Diagnostic::error(
+                                    Code::UnknownField,
+                                    format!("`{path}` has no field `{}`", field.text),
+                                ),
                             }
-                                .suggest(&field.text, entries.iter().map(|en| en.name.as_str()));
+                            .suggest(&field.text, entries.iter().map(|en| en.name.as_str()));
                             let d = if d.help.is_none() {
-                                let names: Vec<String> = entries.iter().map(|en| format!("`{}`", en.name)).collect();
+                                let names: Vec<String> =
+                                    entries.iter().map(|en| format!("`{}`", en.name)).collect();
                                 if names.is_empty() {
                                     d.with_help(format!("`{path}` has no fields in this policy"))
                                 } else {
@@ -459,7 +602,9 @@ impl<'a> Checker<'a> {
                             Err(self.report(d, field.range))
                         }
                     },
-                    Resolved::Value(n, t) => self.select_value(n, t, field, e.range).map(|(n, t)| Resolved::Value(n, t)),
+                    Resolved::Value(n, t) => self
+                        .select_value(n, t, field, e.range)
+                        .map(|(n, t)| Resolved::Value(n, t)),
                 }
             }
             _ => {
@@ -482,12 +627,18 @@ impl<'a> Checker<'a> {
             Type::Dyn => Type::Dyn,
             _ => {
                 return Err(self.report(
-                    Diagnostic::error(Code::UnknownField, format!("{} has no field `{}`", self.ty(&t), field.text)),
+                    Diagnostic::error(
+                        Code::UnknownField,
+                        format!("{} has no field `{}`", self.ty(&t), field.text),
+                    ),
                     field.range,
                 ));
             }
         };
-        Ok((node(Op::Field(Box::new(n), Arc::from(field.text.as_str())), r), ty))
+        Ok((
+            node(Op::Field(Box::new(n), Arc::from(field.text.as_str())), r),
+            ty,
+        ))
     }
 
     fn arity(&mut self, func: &Name, want: usize, got: usize, r: Range) -> Result<(), Reported> {
@@ -497,7 +648,11 @@ impl<'a> Checker<'a> {
         Err(self.report(
             Diagnostic::error(
                 Code::WrongArity,
-                format!("`{}` takes {want} argument{}, found {got}", func.text, if want == 1 { "" } else { "s" }),
+                format!(
+                    "`{}` takes {want} argument{}, found {got}",
+                    func.text,
+                    if want == 1 { "" } else { "s" }
+                ),
             ),
             r,
         ))
@@ -528,10 +683,34 @@ impl<'a> Checker<'a> {
             "string" => Builtin::ToString,
             "decimal" => Builtin::ToDecimal,
             _ => {
-                let known = ["size", "contains", "startsWith", "endsWith", "matches", "int", "string", "decimal", "has", "all", "exists", "exists_one", "map", "filter"];
-                let d = Diagnostic::error(Code::UnknownFunction, format!("unknown function `{name}`")).suggest(name, known);
+                let known = [
+                    "size",
+                    "contains",
+                    "startsWith",
+                    "endsWith",
+                    "matches",
+                    "int",
+                    "string",
+                    "decimal",
+                    "has",
+                    "all",
+                    "exists",
+                    "exists_one",
+                    "map",
+                    "filter",
+                ];
+                let d =
+                    Diagnostic::error(Code::UnknownFunction, format!("unknown function `{name}`"))
+                        .suggest(name, known);
                 let d = if d.help.is_none() {
-                    d.with_help(format!("functions: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")))
+                    d.with_help(format!(
+                        "functions: {}",
+                        known
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
                 } else {
                     d
                 };
@@ -544,7 +723,11 @@ impl<'a> Checker<'a> {
         };
         if all.len() != want {
             let shown = if target.is_some() { want - 1 } else { want };
-            let got = if target.is_some() { all.len() - 1 } else { all.len() };
+            let got = if target.is_some() {
+                all.len() - 1
+            } else {
+                all.len()
+            };
             self.arity(func, shown, got, r)?;
         }
         let mut nodes = Vec::new();
@@ -562,10 +745,17 @@ impl<'a> Checker<'a> {
         if failed {
             return Err(Reported);
         }
-        let arg_ok = |t: &Type, allowed: &[Type]| *t == Type::Dyn || allowed.contains(t) || (allowed.contains(&Type::Dec) && t.is_numeric());
+        let arg_ok = |t: &Type, allowed: &[Type]| {
+            *t == Type::Dyn
+                || allowed.contains(t)
+                || (allowed.contains(&Type::Dec) && t.is_numeric())
+        };
         let (allowed, result): (Vec<Type>, Type) = match builtin {
             Builtin::Size => (vec![Type::Str], Type::Int),
-            Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith | Builtin::MatchesDynamic => (vec![Type::Str], Type::Bool),
+            Builtin::Contains
+            | Builtin::StartsWith
+            | Builtin::EndsWith
+            | Builtin::MatchesDynamic => (vec![Type::Str], Type::Bool),
             Builtin::ToInt => (vec![Type::Int, Type::Dec, Type::Str], Type::Int),
             Builtin::ToString => (vec![Type::Int, Type::Dec, Type::Str, Type::Bool], Type::Str),
             Builtin::ToDecimal => (vec![Type::Int, Type::Dec, Type::Str], Type::Dec),
@@ -578,7 +768,10 @@ impl<'a> Checker<'a> {
             };
             if !ok {
                 return Err(self.report(
-                    Diagnostic::error(Code::TypeMismatch, format!("`{name}` does not accept {}", self.ty(t))),
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("`{name}` does not accept {}", self.ty(t)),
+                    ),
                     all[i].range,
                 ));
             }
@@ -586,17 +779,35 @@ impl<'a> Checker<'a> {
         // A constant pattern is compiled once, now.
         if builtin == Builtin::MatchesDynamic {
             if let Op::Const(Value::Str(p)) = &nodes[1].op {
-                let re = regex::RegexBuilder::new(p.as_str()).size_limit(self.limits.max_regex_size).build();
+                let re = regex::RegexBuilder::new(p.as_str())
+                    .size_limit(self.limits.max_regex_size)
+                    .build();
                 return match re {
                     Ok(re) => {
                         let subject = nodes.swap_remove(0);
-                        Ok((node(Op::Matches(Box::new(subject), Arc::new(re)), r), Type::Bool))
+                        Ok((
+                            node(Op::Matches(Box::new(subject), Arc::new(re)), r),
+                            Type::Bool,
+                        ))
                     }
-                    Err(e) => Err(self.report(
-                        Diagnostic::error(Code::BadRegex, "invalid regular expression")
-                            .with_help(e.to_string().lines().last().unwrap_or("").trim().to_string()),
-                        all[1].range,
-                    )),
+                    Err(e) => {
+                        let detail = e.to_string();
+                        let reason = detail
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim()
+                            .trim_start_matches("error: ")
+                            .to_string();
+                        Err(self.report(
+                            Diagnostic::error(
+                                Code::BadRegex,
+                                format!("invalid regular expression: {reason}"),
+                            )
+                            .with_help("patterns follow RE2 syntax, as in CEL"),
+                            all[1].range,
+                        ))
+                    }
                 };
             }
         }
@@ -606,7 +817,10 @@ impl<'a> Checker<'a> {
     fn has(&mut self, arg: &Expr, r: Range) -> Checked {
         let ExprKind::Select(inner, field) = &arg.kind else {
             return Err(self.report(
-                Diagnostic::error(Code::TypeMismatch, "`has` needs a field selection like `has(request.params.x)`"),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    "`has` needs a field selection like `has(request.params.x)`",
+                ),
                 arg.range,
             ));
         };
@@ -618,7 +832,13 @@ impl<'a> Checker<'a> {
                     Op::Field(m, key) => Ok((node(Op::HasField(m, key), r), Type::Bool)),
                     _ => {
                         let _ = inner;
-                        Err(self.report(Diagnostic::error(Code::TypeMismatch, format!("cannot test `{}` with `has`", field.text)), arg.range))
+                        Err(self.report(
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                format!("cannot test `{}` with `has`", field.text),
+                            ),
+                            arg.range,
+                        ))
                     }
                 }
             }
@@ -627,12 +847,29 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn comprehension(&mut self, kind: MacroKind, target: &Expr, func: &Name, args: &[Expr], r: Range) -> Checked {
-        let want = if kind == MacroKind::Map && args.len() == 3 { 3 } else { 2 };
+    fn comprehension(
+        &mut self,
+        kind: MacroKind,
+        target: &Expr,
+        func: &Name,
+        args: &[Expr],
+        r: Range,
+    ) -> Checked {
+        let want = if kind == MacroKind::Map && args.len() == 3 {
+            3
+        } else {
+            2
+        };
         self.arity(func, want, args.len(), r)?;
         let ExprKind::Ident(var) = &args[0].kind else {
             return Err(self.report(
-                Diagnostic::error(Code::TypeMismatch, format!("the first argument of `{}` must be a variable name", func.text)),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!(
+                        "the first argument of `{}` must be a variable name",
+                        func.text
+                    ),
+                ),
                 args[0].range,
             ));
         };
@@ -649,14 +886,25 @@ impl<'a> Checker<'a> {
             Type::Dyn => Type::Dyn,
             other => {
                 return Err(self.report(
-                    Diagnostic::error(Code::TypeMismatch, format!("`{}` iterates over a list or map, not {}", func.text, self.ty(other))),
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!(
+                            "`{}` iterates over a list or map, not {}",
+                            func.text,
+                            self.ty(other)
+                        ),
+                    ),
                     target.range,
                 ));
             }
         };
         let level = u8::try_from(self.locals.len()).unwrap_or(u8::MAX);
         self.locals.push((var.clone(), elem));
-        let filter = if want == 3 { Some(self.expr(&args[1])) } else { None };
+        let filter = if want == 3 {
+            Some(self.expr(&args[1]))
+        } else {
+            None
+        };
         let body = self.expr(&args[want - 1]);
         self.locals.pop();
         let filter = match filter {
@@ -671,7 +919,15 @@ impl<'a> Checker<'a> {
         let ty = match kind {
             MacroKind::All | MacroKind::Exists | MacroKind::ExistsOne | MacroKind::Filter => {
                 self.want_bool(&body_ty, args[want - 1].range)?;
-                if kind == MacroKind::Filter { Type::List(Box::new(match &range_ty { Type::List(t) => (**t).clone(), Type::Map(k, _) => (**k).clone(), _ => Type::Dyn })) } else { Type::Bool }
+                if kind == MacroKind::Filter {
+                    Type::List(Box::new(match &range_ty {
+                        Type::List(t) => (**t).clone(),
+                        Type::Map(k, _) => (**k).clone(),
+                        _ => Type::Dyn,
+                    }))
+                } else {
+                    Type::Bool
+                }
             }
             MacroKind::Map => Type::List(Box::new(body_ty)),
         };
@@ -694,7 +950,14 @@ impl<'a> Checker<'a> {
         if matches!(t, Type::Bool | Type::Dyn) {
             return Ok(());
         }
-        Err(self.report(Diagnostic::error(Code::TypeMismatch, format!("expected a bool, found {}", self.ty(t))), r))
+        Err(self.report(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                format!("expected a condition (bool), found {}", self.ty(t)),
+            )
+            .with_help("write a condition here, like `x > 0`"),
+            r,
+        ))
     }
 }
 

@@ -48,7 +48,10 @@ impl Scope {
                 Some(p) => p,
                 None => {
                     let node = if last {
-                        ScopeNode::Fact { slot, ty: ty.clone() }
+                        ScopeNode::Fact {
+                            slot,
+                            ty: ty.clone(),
+                        }
                     } else {
                         ScopeNode::Group(Vec::new())
                     };
@@ -95,11 +98,18 @@ impl Scope {
     }
 
     /// Says how to report an unknown member of the group at `path`.
-    pub fn members_are(&mut self, path: &str, code: crate::diag::Code, noun: &'static str) -> &mut Self {
+    pub fn members_are(
+        &mut self,
+        path: &str,
+        code: crate::diag::Code,
+        noun: &'static str,
+    ) -> &mut Self {
         let mut entries = &mut self.roots;
         let mut parts = path.split('.').peekable();
         while let Some(part) = parts.next() {
-            let Some(e) = entries.iter_mut().find(|e| e.name == part) else { return self };
+            let Some(e) = entries.iter_mut().find(|e| e.name == part) else {
+                return self;
+            };
             if parts.peek().is_none() {
                 e.members = Some((code, noun));
                 return self;

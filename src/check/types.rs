@@ -66,7 +66,12 @@ impl fmt::Display for TypeDisplay<'_> {
                 None => write!(f, "amount"),
             },
             Type::List(t) => write!(f, "list({})", t.display(self.units)),
-            Type::Map(k, v) => write!(f, "map({}, {})", k.display(self.units), v.display(self.units)),
+            Type::Map(k, v) => write!(
+                f,
+                "map({}, {})",
+                k.display(self.units),
+                v.display(self.units)
+            ),
         }
     }
 }

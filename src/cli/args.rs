@@ -11,7 +11,10 @@ impl Args {
 
     /// Takes the next argument that is not an option.
     pub fn next_positional(&mut self) -> Option<String> {
-        let i = self.items.iter().position(|a| !a.starts_with("--") || a == "--")?;
+        let i = self
+            .items
+            .iter()
+            .position(|a| !a.starts_with("--") || a == "--")?;
         Some(self.items.remove(i))
     }
 
@@ -32,7 +35,9 @@ impl Args {
             let a = self.items.remove(i);
             return Ok(Some(a[prefix.len()..].to_string()));
         }
-        let Some(i) = self.items.iter().position(|a| *a == flag) else { return Ok(None) };
+        let Some(i) = self.items.iter().position(|a| *a == flag) else {
+            return Ok(None);
+        };
         self.items.remove(i);
         if i < self.items.len() {
             Ok(Some(self.items.remove(i)))

@@ -24,7 +24,11 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             let _ = writeln!(out, "{}", render::json(d, &loaded.sources));
         }
     } else {
-        let _ = write!(err, "{}", render::human_all(&loaded.diagnostics, &loaded.sources));
+        let _ = write!(
+            err,
+            "{}",
+            render::human_all(&loaded.diagnostics, &loaded.sources)
+        );
     }
     if loaded.has_errors() {
         return Ok(exit::ERRORS);

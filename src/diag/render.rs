@@ -20,7 +20,13 @@ pub fn human(d: &Diagnostic, sources: &SourceMap) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let _ = writeln!(out, "{level}[{} {}]: {}", d.code.id(), d.code.name(), d.message);
+    let _ = writeln!(
+        out,
+        "{level}[{} {}]: {}",
+        d.code.id(),
+        d.code.name(),
+        d.message
+    );
     let located = d.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
     if let Some((span, file)) = located {
         let (line, col) = file.line_col(span.start as usize);

@@ -1,7 +1,10 @@
 //! "Did you mean" suggestions by edit distance.
 
 /// The candidate closest to `wrong`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let wrong_lower = wrong.to_lowercase();
     let limit = (wrong.chars().count() / 3).max(1);
     candidates
@@ -12,7 +15,9 @@ pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a st
             // A plural or singular slip ("credits" for "credit") counts as one edit.
             (d, c)
         })
-        .filter(|(d, c)| *d <= limit || c.to_lowercase().starts_with(&wrong_lower) && wrong.len() >= 3)
+        .filter(|(d, c)| {
+            *d <= limit || c.to_lowercase().starts_with(&wrong_lower) && wrong.len() >= 3
+        })
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
         .map(|(_, c)| c)
 }
@@ -49,9 +54,18 @@ mod tests {
 
     #[test]
     fn suggests_near_names_only() {
-        assert_eq!(did_you_mean("credits", ["credit", "pro_use"]), Some("credit"));
-        assert_eq!(did_you_mean("pro_uses", ["credit", "pro_use"]), Some("pro_use"));
-        assert_eq!(did_you_mean("blance", ["balance", "account"]), Some("balance"));
+        assert_eq!(
+            did_you_mean("credits", ["credit", "pro_use"]),
+            Some("credit")
+        );
+        assert_eq!(
+            did_you_mean("pro_uses", ["credit", "pro_use"]),
+            Some("pro_use")
+        );
+        assert_eq!(
+            did_you_mean("blance", ["balance", "account"]),
+            Some("balance")
+        );
         assert_eq!(did_you_mean("xyz", ["balance", "account"]), None);
         assert_eq!(distance("ab", "ba"), 1);
     }

@@ -4,9 +4,9 @@
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+use super::Env;
 use super::ir::{ArithOp, Builtin, CmpOp, MacroKind, Node, Op, Program};
 use super::value::{Text, Value};
-use super::Env;
 use crate::limits::Limits;
 use crate::syntax::ast::Range;
 
@@ -64,7 +64,11 @@ fn err<'a>(kind: EvalErrorKind, message: impl Into<String>, node: &Node) -> R<'a
 fn overload<'a>(op: &str, a: &Value<'_>, b: &Value<'_>, node: &Node) -> R<'a> {
     err(
         EvalErrorKind::NoMatchingOverload,
-        format!("no matching overload for `{op}` on {} and {}", a.type_name(), b.type_name()),
+        format!(
+            "no matching overload for `{op}` on {} and {}",
+            a.type_name(),
+            b.type_name()
+        ),
         node,
     )
 }
@@ -81,7 +85,11 @@ struct Machine<'e, 'a, E: Env<'a> + ?Sized> {
 impl Program {
     /// Evaluates the program. The same program, environment and limits always give the same
     /// result.
-    pub fn eval<'a, E: Env<'a> + ?Sized>(&self, env: &E, limits: &Limits) -> Result<Value<'a>, EvalError> {
+    pub fn eval<'a, E: Env<'a> + ?Sized>(
+        &self,
+        env: &E,
+        limits: &Limits,
+    ) -> Result<Value<'a>, EvalError> {
         let mut m = Machine {
             env,
             limits,
@@ -98,7 +106,10 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
         if self.steps > self.limits.max_eval_steps {
             return Err(EvalError {
                 kind: EvalErrorKind::LimitExceeded,
-                message: format!("evaluation took more than {} steps", self.limits.max_eval_steps),
+                message: format!(
+                    "evaluation took more than {} steps",
+                    self.limits.max_eval_steps
+                ),
                 range: node.range,
             });
         }
@@ -198,7 +209,9 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                 let elem = self.eval(elem)?;
                 match self.eval(coll)? {
                     Value::List(items) => Ok(Value::Bool(items.iter().any(|v| v.equals(&elem)))),
-                    Value::Map(entries) => Ok(Value::Bool(entries.iter().any(|(k, _)| k.equals(&elem)))),
+                    Value::Map(entries) => {
+                        Ok(Value::Bool(entries.iter().any(|(k, _)| k.equals(&elem))))
+                    }
                     other => overload("in", &elem, &other, node),
                 }
             }
@@ -206,26 +219,40 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                 let coll = self.eval(coll)?;
                 let idx = self.eval(idx)?;
                 match (&coll, &idx) {
-                    (Value::List(items), Value::Int(i)) => match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
-                        Some(v) => Ok(v.clone()),
+                    (Value::List(items), Value::Int(i)) => {
+                        match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
+                            Some(v) => Ok(v.clone()),
+                            None => err(
+                                EvalErrorKind::IndexOutOfRange,
+                                format!("index {i} is out of range for a list of {}", items.len()),
+                                node,
+                            ),
+                        }
+                    }
+                    (Value::Map(entries), key) => match entries.iter().find(|(k, _)| k.equals(key))
+                    {
+                        Some((_, v)) => Ok(v.clone()),
                         None => err(
-                            EvalErrorKind::IndexOutOfRange,
-                            format!("index {i} is out of range for a list of {}", items.len()),
+                            EvalErrorKind::NoSuchKey,
+                            format!("no such key: {key}"),
                             node,
                         ),
-                    },
-                    (Value::Map(entries), key) => match entries.iter().find(|(k, _)| k.equals(key)) {
-                        Some((_, v)) => Ok(v.clone()),
-                        None => err(EvalErrorKind::NoSuchKey, format!("no such key: {key}"), node),
                     },
                     _ => overload("[]", &coll, &idx, node),
                 }
             }
             Op::Field(m, key) => match self.eval(m)? {
                 Value::Map(entries) => {
-                    match entries.iter().find(|(k, _)| matches!(k, Value::Str(s) if s.as_str() == &**key)) {
+                    match entries
+                        .iter()
+                        .find(|(k, _)| matches!(k, Value::Str(s) if s.as_str() == &**key))
+                    {
                         Some((_, v)) => Ok(v.clone()),
-                        None => err(EvalErrorKind::NoSuchKey, format!("no such key: `{key}`"), node),
+                        None => err(
+                            EvalErrorKind::NoSuchKey,
+                            format!("no such key: `{key}`"),
+                            node,
+                        ),
                     }
                 }
                 other => err(
@@ -235,9 +262,11 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                 ),
             },
             Op::HasField(m, key) => match self.eval(m)? {
-                Value::Map(entries) => Ok(Value::Bool(
-                    entries.iter().any(|(k, _)| matches!(k, Value::Str(s) if s.as_str() == &**key)),
-                )),
+                Value::Map(entries) => {
+                    Ok(Value::Bool(entries.iter().any(
+                        |(k, _)| matches!(k, Value::Str(s) if s.as_str() == &**key),
+                    )))
+                }
                 other => err(
                     EvalErrorKind::NoMatchingOverload,
                     format!("`has` needs a map, found {}", other.type_name()),
@@ -258,12 +287,19 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                     if !matches!(k, Value::Int(_) | Value::Str(_) | Value::Bool(_)) {
                         return err(
                             EvalErrorKind::NoMatchingOverload,
-                            format!("a map key must be int, string or bool, not {}", k.type_name()),
+                            format!(
+                                "a map key must be int, string or bool, not {}",
+                                k.type_name()
+                            ),
                             node,
                         );
                     }
                     if out.iter().any(|(k2, _)| k2.equals(&k)) {
-                        return err(EvalErrorKind::DuplicateKey, format!("duplicate map key {k}"), node);
+                        return err(
+                            EvalErrorKind::DuplicateKey,
+                            format!("duplicate map key {k}"),
+                            node,
+                        );
                     }
                     let v = self.eval(v)?;
                     out.push((k, v));
@@ -293,7 +329,10 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
         if len > self.limits.max_collection_len {
             return Err(EvalError {
                 kind: EvalErrorKind::LimitExceeded,
-                message: format!("a list would hold {len} items, more than the limit of {}", self.limits.max_collection_len),
+                message: format!(
+                    "a list would hold {len} items, more than the limit of {}",
+                    self.limits.max_collection_len
+                ),
                 range: node.range,
             });
         }
@@ -312,7 +351,11 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
             (Value::Int(x), Value::Int(y)) => {
                 let (x, y) = (*x, *y);
                 if y == 0 && matches!(op, ArithOp::Div | ArithOp::Rem) {
-                    let what = if op == ArithOp::Div { "division by zero" } else { "modulus by zero" };
+                    let what = if op == ArithOp::Div {
+                        "division by zero"
+                    } else {
+                        "modulus by zero"
+                    };
                     return err(EvalErrorKind::DivisionByZero, what, node);
                 }
                 let r = match op {
@@ -350,7 +393,10 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                 if len > self.limits.max_string_len {
                     return err(
                         EvalErrorKind::LimitExceeded,
-                        format!("text would be {len} bytes long, more than the limit of {}", self.limits.max_string_len),
+                        format!(
+                            "text would be {len} bytes long, more than the limit of {}",
+                            self.limits.max_string_len
+                        ),
                         node,
                     );
                 }
@@ -387,7 +433,10 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                 Value::Map(m) => Ok(Value::Int(count(m.len()))),
                 _ => bad("size"),
             },
-            Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith | Builtin::MatchesDynamic => {
+            Builtin::Contains
+            | Builtin::StartsWith
+            | Builtin::EndsWith
+            | Builtin::MatchesDynamic => {
                 let (Value::Str(s), Value::Str(t)) = (&a, &b) else {
                     return overload("contains", &a, &b, node);
                 };
@@ -413,11 +462,19 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                 Value::Int(i) => Ok(Value::Int(*i)),
                 Value::Dec(d) => match i64::try_from(d.trunc()) {
                     Ok(i) => Ok(Value::Int(i)),
-                    Err(_) => err(EvalErrorKind::Overflow, format!("{d} does not fit in an int"), node),
+                    Err(_) => err(
+                        EvalErrorKind::Overflow,
+                        format!("{d} does not fit in an int"),
+                        node,
+                    ),
                 },
                 Value::Str(s) => match s.as_str().parse::<i64>() {
                     Ok(i) => Ok(Value::Int(i)),
-                    Err(_) => err(EvalErrorKind::BadConversion, format!("cannot read {:?} as an int", s.as_str()), node),
+                    Err(_) => err(
+                        EvalErrorKind::BadConversion,
+                        format!("cannot read {:?} as an int", s.as_str()),
+                        node,
+                    ),
                 },
                 _ => bad("int"),
             },
@@ -470,7 +527,11 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
         };
         let slot = var as usize;
         if slot >= MAX_LOCALS {
-            return err(EvalErrorKind::LimitExceeded, "comprehensions nest too deeply", node);
+            return err(
+                EvalErrorKind::LimitExceeded,
+                "comprehensions nest too deeply",
+                node,
+            );
         }
         let mut first_error: Option<EvalError> = None;
         let mut count = 0i64;

@@ -30,6 +30,9 @@ pub struct Vars<'a> {
 
 impl<'a> Env<'a> for Vars<'a> {
     fn load(&self, slot: Slot) -> Value<'a> {
-        self.values.get(slot.0 as usize).cloned().unwrap_or(Value::Null)
+        self.values
+            .get(slot.0 as usize)
+            .cloned()
+            .unwrap_or(Value::Null)
     }
 }

@@ -65,12 +65,17 @@ impl<'a> Value<'a> {
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Dec(a), Value::Dec(b)) => a == b,
-            (Value::Int(a), Value::Dec(b)) | (Value::Dec(b), Value::Int(a)) => Decimal::from(*a) == *b,
+            (Value::Int(a), Value::Dec(b)) | (Value::Dec(b), Value::Int(a)) => {
+                Decimal::from(*a) == *b
+            }
             (Value::Str(a), Value::Str(b)) => a.as_str() == b.as_str(),
-            (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y)),
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y))
+            }
             (Value::Map(a), Value::Map(b)) => {
                 a.len() == b.len()
-                    && a.iter().all(|(k, v)| b.iter().any(|(k2, v2)| k.equals(k2) && v.equals(v2)))
+                    && a.iter()
+                        .all(|(k, v)| b.iter().any(|(k2, v2)| k.equals(k2) && v.equals(v2)))
             }
             _ => false,
         }
@@ -98,7 +103,9 @@ impl<'a> Value<'a> {
             Value::Dec(d) => Value::Dec(d),
             Value::Str(Text::Shared(s)) => Value::Str(Text::Shared(s)),
             Value::Str(Text::Borrowed(s)) => Value::Str(Text::Shared(Arc::from(s))),
-            Value::List(items) => Value::List(items.iter().cloned().map(Value::into_static).collect()),
+            Value::List(items) => {
+                Value::List(items.iter().cloned().map(Value::into_static).collect())
+            }
             Value::Map(entries) => Value::Map(
                 entries
                     .iter()
@@ -128,9 +135,13 @@ impl<'a> Value<'a> {
                 }
             }
             serde_json::Value::String(s) => Value::shared_str(s),
-            serde_json::Value::Array(items) => {
-                Value::List(items.iter().map(Value::from_json).collect::<Result<Vec<_>, _>>()?.into())
-            }
+            serde_json::Value::Array(items) => Value::List(
+                items
+                    .iter()
+                    .map(Value::from_json)
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into(),
+            ),
             serde_json::Value::Object(map) => Value::Map(
                 map.iter()
                     .map(|(k, v)| Ok((Value::shared_str(k), Value::from_json(v)?)))
@@ -150,7 +161,11 @@ impl fmt::Display for Value<'_> {
             Value::Int(i) => write!(f, "{i}"),
             Value::Dec(d) => {
                 let s = d.normalize().to_string();
-                if s.contains('.') { write!(f, "{s}") } else { write!(f, "{s}.0") }
+                if s.contains('.') {
+                    write!(f, "{s}")
+                } else {
+                    write!(f, "{s}.0")
+                }
             }
             Value::Str(s) => write!(f, "{:?}", s.as_str()),
             Value::List(items) => {

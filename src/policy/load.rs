@@ -63,7 +63,9 @@ impl Loaded {
 /// Whether a file in a policy directory is a policy (not a test or scenario file).
 fn is_policy_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    (name.ends_with(".yaml") || name.ends_with(".yml")) && !name.contains(".test.") && !name.contains(".scenario.")
+    (name.ends_with(".yaml") || name.ends_with(".yml"))
+        && !name.contains(".test.")
+        && !name.contains(".scenario.")
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>, limits: &Limits, diags: &mut Diagnostics) {
@@ -71,7 +73,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, limits: &Limits, diags: &mut Dia
         let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
             Err(e) => {
-                diags.push(Diagnostic::error(Code::Io, format!("cannot read directory `{}`: {e}", path.display())));
+                diags.push(Diagnostic::error(
+                    Code::Io,
+                    format!("cannot read directory `{}`: {e}", path.display()),
+                ));
                 return;
             }
         };
@@ -81,7 +86,14 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, limits: &Limits, diags: &mut Dia
                 collect(&p, out, limits, diags);
             } else if is_policy_file(&p) {
                 if out.len() >= limits.max_policy_files {
-                    diags.push(Diagnostic::error(Code::Io, format!("more than {} policy files under `{}`", limits.max_policy_files, path.display())));
+                    diags.push(Diagnostic::error(
+                        Code::Io,
+                        format!(
+                            "more than {} policy files under `{}`",
+                            limits.max_policy_files,
+                            path.display()
+                        ),
+                    ));
                     return;
                 }
                 out.push(p);
@@ -104,11 +116,21 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Loaded {
         let name = f.display().to_string();
         match std::fs::metadata(f) {
             Ok(m) if m.len() > limits.max_policy_bytes as u64 => {
-                diags.push(Diagnostic::error(Code::Io, format!("`{name}` is {} bytes, more than the limit of {}", m.len(), limits.max_policy_bytes)));
+                diags.push(Diagnostic::error(
+                    Code::Io,
+                    format!(
+                        "`{name}` is {} bytes, more than the limit of {}",
+                        m.len(),
+                        limits.max_policy_bytes
+                    ),
+                ));
                 continue;
             }
             Err(e) => {
-                diags.push(Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}")).with_help("check the path"));
+                diags.push(
+                    Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
+                        .with_help("check the path"),
+                );
                 continue;
             }
             Ok(_) => {}
@@ -116,13 +138,22 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Loaded {
         match std::fs::read(f) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => texts.push((name, text)),
-                Err(_) => diags.push(Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text"))),
+                Err(_) => diags.push(Diagnostic::error(
+                    Code::Io,
+                    format!("`{name}` is not UTF-8 text"),
+                )),
             },
-            Err(e) => diags.push(Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))),
+            Err(e) => diags.push(Diagnostic::error(
+                Code::Io,
+                format!("cannot read `{name}`: {e}"),
+            )),
         }
     }
     if files.is_empty() && !diags.has_errors() {
-        diags.push(Diagnostic::error(Code::Io, "no policy files found").with_help("name `.yaml` files or directories that hold them"));
+        diags.push(
+            Diagnostic::error(Code::Io, "no policy files found")
+                .with_help("name `.yaml` files or directories that hold them"),
+        );
     }
     let mut loaded = load_texts(texts, limits);
     diags.extend(std::mem::take(&mut loaded.diagnostics));
@@ -143,7 +174,10 @@ pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
     match std::str::from_utf8(bytes) {
         Ok(text) => load_str(name, text, limits),
         Err(_) => Loaded {
-            diagnostics: vec![Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text"))],
+            diagnostics: vec![Diagnostic::error(
+                Code::Io,
+                format!("`{name}` is not UTF-8 text"),
+            )],
             ..Loaded::default()
         },
     }
@@ -156,11 +190,19 @@ fn load_texts(texts: Vec<(String, String)>, limits: &Limits) -> Loaded {
     let files = texts.len();
     for (name, text) in texts {
         if text.len() > limits.max_policy_bytes {
-            diags.push(Diagnostic::error(Code::Io, format!("`{name}` is larger than the limit of {} bytes", limits.max_policy_bytes)));
+            diags.push(Diagnostic::error(
+                Code::Io,
+                format!(
+                    "`{name}` is larger than the limit of {} bytes",
+                    limits.max_policy_bytes
+                ),
+            ));
             continue;
         }
         let file = sources.add(name.clone(), text);
-        let Some(src) = sources.get(file) else { continue };
+        let Some(src) = sources.get(file) else {
+            continue;
+        };
         match yaml::parse(&src.text, file) {
             Ok(root) => {
                 if let Some(p) = lower::lower(&root, &name, limits, &mut diags) {
@@ -176,11 +218,21 @@ fn load_texts(texts: Vec<(String, String)>, limits: &Limits) -> Loaded {
         let p = Arc::new(p);
         match sets.iter_mut().find(|s| s.name == p.name) {
             Some(set) => {
-                if let Some(other) = set.versions.iter().find(|o| o.effective_from == p.effective_from) {
+                if let Some(other) = set
+                    .versions
+                    .iter()
+                    .find(|o| o.effective_from == p.effective_from)
+                {
                     diags.push(
                         Diagnostic::error(
                             Code::VersionConflict,
-                            format!("`{}` and `{}` both take effect at {} for policy `{}`", other.file, p.file, p.effective_from.to_rfc3339(), p.name),
+                            format!(
+                                "`{}` and `{}` both take effect at {} for policy `{}`",
+                                other.file,
+                                p.file,
+                                p.effective_from.to_rfc3339(),
+                                p.name
+                            ),
                         )
                         .with_help("give each version its own `effective_from`"),
                     );
@@ -188,7 +240,10 @@ fn load_texts(texts: Vec<(String, String)>, limits: &Limits) -> Loaded {
                 set.versions.push(p);
                 set.versions.sort_by_key(|v| v.effective_from);
             }
-            None => sets.push(PolicySet { name: p.name.clone(), versions: vec![p] }),
+            None => sets.push(PolicySet {
+                name: p.name.clone(),
+                versions: vec![p],
+            }),
         }
     }
     let has_errors = diags.has_errors();

@@ -15,7 +15,16 @@ use crate::limits::Limits;
 use crate::syntax::ast::Range;
 
 const TOP_KEYS: &[&str] = &[
-    "policy", "version", "effective_from", "description", "units", "cycle", "plans", "features", "platforms", "exchanges",
+    "policy",
+    "version",
+    "effective_from",
+    "description",
+    "units",
+    "cycle",
+    "plans",
+    "features",
+    "platforms",
+    "exchanges",
     "burn_down",
 ];
 
@@ -25,14 +34,23 @@ pub fn lower(root: &YNode, file: &str, limits: &Limits, diags: &mut Diagnostics)
     let mut top = Fields::open(root, "a policy file", diags)?;
     let mut r = Reader { limits, diags };
 
-    let name = top.require("policy", r.diags).and_then(|n| read::text(n, "the policy name", r.diags));
-    let version = top.require("version", r.diags).and_then(|n| read::text(n, "`version`", r.diags));
-    let effective_from = top.require("effective_from", r.diags).and_then(|n| read::instant(n, "`effective_from`", r.diags));
+    let name = top
+        .require("policy", r.diags)
+        .and_then(|n| read::text(n, "the policy name", r.diags));
+    let version = top
+        .require("version", r.diags)
+        .and_then(|n| read::text(n, "`version`", r.diags));
+    let effective_from = top
+        .require("effective_from", r.diags)
+        .and_then(|n| read::instant(n, "`effective_from`", r.diags));
     if let Some(d) = top.get("description") {
         read::text(d, "`description`", r.diags);
     }
 
-    let units = top.require("units", r.diags).map(|n| r.units(n)).unwrap_or_default();
+    let units = top
+        .require("units", r.diags)
+        .map(|n| r.units(n))
+        .unwrap_or_default();
     let unit_names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
     let cycle = top.require("cycle", r.diags).and_then(|n| r.cycle(n));
 
@@ -40,17 +58,36 @@ pub fn lower(root: &YNode, file: &str, limits: &Limits, diags: &mut Diagnostics)
     let exchanges_node = top.get("exchanges");
     let exchange_names: Vec<String> = exchanges_node
         .and_then(|n| match &n.kind {
-            YKind::Map(entries) => Some(entries.iter().filter_map(|(k, _)| k.as_scalar().map(str::to_string)).collect()),
+            YKind::Map(entries) => Some(
+                entries
+                    .iter()
+                    .filter_map(|(k, _)| k.as_scalar().map(str::to_string))
+                    .collect(),
+            ),
             _ => None,
         })
         .unwrap_or_default();
     let mut table = FactTable::new(&unit_names, &exchange_names);
 
-    let (plans, modes) = top.require("plans", r.diags).map(|n| r.plans(n, &units)).unwrap_or_default();
-    let features = top.require("features", r.diags).map(|n| r.features(n, &units, &mut table)).unwrap_or_default();
-    let platforms = top.require("platforms", r.diags).map(|n| r.platforms(n)).unwrap_or_default();
-    let exchanges = exchanges_node.map(|n| r.exchanges(n, &units, &modes, &plans, &table.common)).unwrap_or_default();
-    let burn_down = top.require("burn_down", r.diags).map(|n| r.burn_down(n)).unwrap_or_default();
+    let (plans, modes) = top
+        .require("plans", r.diags)
+        .map(|n| r.plans(n, &units))
+        .unwrap_or_default();
+    let features = top
+        .require("features", r.diags)
+        .map(|n| r.features(n, &units, &mut table))
+        .unwrap_or_default();
+    let platforms = top
+        .require("platforms", r.diags)
+        .map(|n| r.platforms(n))
+        .unwrap_or_default();
+    let exchanges = exchanges_node
+        .map(|n| r.exchanges(n, &units, &modes, &plans, &table.common))
+        .unwrap_or_default();
+    let burn_down = top
+        .require("burn_down", r.diags)
+        .map(|n| r.burn_down(n))
+        .unwrap_or_default();
     top.finish(TOP_KEYS, r.diags);
 
     if diags.error_count() > before {
@@ -80,7 +117,10 @@ struct Reader<'a> {
 
 fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn id16(i: usize) -> u16 {
@@ -99,9 +139,12 @@ impl Reader<'_> {
             Some(s)
         } else {
             self.push(
-                Diagnostic::error(Code::InvalidValue, format!("{what} `{s}` is not a valid name"))
-                    .at(node.span)
-                    .with_help("use letters, digits and `_`, starting with a letter, like `pro_use`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("{what} `{s}` is not a valid name"),
+                )
+                .at(node.span)
+                .with_help("use letters, digits and `_`, starting with a letter, like `pro_use`"),
             );
             None
         }
@@ -121,7 +164,14 @@ impl Reader<'_> {
             if names.is_empty() {
                 d.with_help(format!("this policy declares no {kind}s"))
             } else {
-                d.with_help(format!("declared {kind}s: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
+                d.with_help(format!(
+                    "declared {kind}s: {}",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
             }
         } else {
             d
@@ -132,57 +182,104 @@ impl Reader<'_> {
 
     fn unit_ref(&mut self, node: &YNode, units: &[Unit]) -> Option<UnitId> {
         let names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
-        self.lookup(node, "unit", Code::UnknownUnit, &names).and_then(|i| u8::try_from(i).ok()).map(UnitId)
+        self.lookup(node, "unit", Code::UnknownUnit, &names)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(UnitId)
     }
 
     fn units(&mut self, node: &YNode) -> Vec<Unit> {
-        let Some(mut f) = Fields::open(node, "`units`", self.diags) else { return Vec::new() };
+        let Some(mut f) = Fields::open(node, "`units`", self.diags) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (key, knode, v) in f.all() {
-            let Some(name) = self.name(knode, "unit name") else { continue };
-            let Some(mut uf) = Fields::open(v, "a unit", self.diags) else { continue };
-            let display = uf.get("name").and_then(|n| read::text(n, "`name`", self.diags)).unwrap_or_else(|| key.to_string());
-            let decimals = uf.require("decimals", self.diags).and_then(|n| read::integer(n, "`decimals`", 0..=9, self.diags));
+            let Some(name) = self.name(knode, "unit name") else {
+                continue;
+            };
+            let Some(mut uf) = Fields::open(v, "a unit", self.diags) else {
+                continue;
+            };
+            let display = uf
+                .get("name")
+                .and_then(|n| read::text(n, "`name`", self.diags))
+                .unwrap_or_else(|| key.to_string());
+            let decimals = uf
+                .require("decimals", self.diags)
+                .and_then(|n| read::integer(n, "`decimals`", 0..=9, self.diags));
             uf.finish(&["name", "decimals"], self.diags);
             if out.len() >= self.limits.max_units {
                 self.push(
-                    Diagnostic::error(Code::InvalidValue, format!("a policy may declare at most {} units", self.limits.max_units)).at(knode.span),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!(
+                            "a policy may declare at most {} units",
+                            self.limits.max_units
+                        ),
+                    )
+                    .at(knode.span),
                 );
                 continue;
             }
             if let Some(d) = decimals {
-                out.push(Unit { name, display, decimals: u32::try_from(d).unwrap_or(0) });
+                out.push(Unit {
+                    name,
+                    display,
+                    decimals: u32::try_from(d).unwrap_or(0),
+                });
             }
         }
-        if out.is_empty() && matches!(node.kind, YKind::Map(ref m) if m.is_empty()) || matches!(node.kind, YKind::Null) {
-            self.push(Diagnostic::error(Code::EmptyPolicy, "`units` declares no unit").at(node.span).with_help("declare at least one unit, like `credit: { decimals: 0 }`"));
+        if out.is_empty() && matches!(node.kind, YKind::Map(ref m) if m.is_empty())
+            || matches!(node.kind, YKind::Null)
+        {
+            self.push(
+                Diagnostic::error(Code::EmptyPolicy, "`units` declares no unit")
+                    .at(node.span)
+                    .with_help("declare at least one unit, like `credit: { decimals: 0 }`"),
+            );
         }
         out
     }
 
     fn cycle(&mut self, node: &YNode) -> Option<CycleRule> {
         let mut f = Fields::open(node, "`cycle`", self.diags)?;
-        let period = f.require("period", self.diags).and_then(|n| read::word(n, "`period`", &["monthly", "yearly"], self.diags));
+        let period = f
+            .require("period", self.diags)
+            .and_then(|n| read::word(n, "`period`", &["monthly", "yearly"], self.diags));
         let anchor = match f.get("anchor") {
-            Some(n) => read::word(n, "`anchor`", &["subscription_start"], self.diags).map(|_| AnchorSource::SubscriptionStart),
+            Some(n) => read::word(n, "`anchor`", &["subscription_start"], self.diags)
+                .map(|_| AnchorSource::SubscriptionStart),
             None => Some(AnchorSource::SubscriptionStart),
         };
         let time_zone = match f.get("time_zone") {
             None => Some(TimeZoneSource::Account),
             Some(n) => read::text(n, "`time_zone`", self.diags).map(|s| {
-                if s.trim() == "account" { TimeZoneSource::Account } else { TimeZoneSource::Fixed(s.trim().to_string()) }
+                if s.trim() == "account" {
+                    TimeZoneSource::Account
+                } else {
+                    TimeZoneSource::Fixed(s.trim().to_string())
+                }
             }),
         };
         f.finish(&["period", "anchor", "time_zone"], self.diags);
         Some(CycleRule {
-            period: if period? == "yearly" { Period::Yearly } else { Period::Monthly },
+            period: if period? == "yearly" {
+                Period::Yearly
+            } else {
+                Period::Monthly
+            },
             anchor: anchor?,
             time_zone: time_zone?,
         })
     }
 
     fn expiry(&mut self, node: &YNode, what: &str) -> Option<Expiry> {
-        read::word(node, what, &["cycle_end", "next_cycle_end", "never"], self.diags).map(|w| match w {
+        read::word(
+            node,
+            what,
+            &["cycle_end", "next_cycle_end", "never"],
+            self.diags,
+        )
+        .map(|w| match w {
             "cycle_end" => Expiry::CycleEnd,
             "next_cycle_end" => Expiry::NextCycleEnd,
             _ => Expiry::Never,
@@ -191,36 +288,65 @@ impl Reader<'_> {
 
     fn rollover(&mut self, node: &YNode, unit: &Unit) -> Option<Rollover> {
         if let Some(s) = node.as_scalar() {
-            return read::word(node, "`rollover`", &["none", "all"], self.diags)
-                .map(|w| if w == "none" || s.is_empty() { Rollover::None } else { Rollover::All { expires: Expiry::NextCycleEnd } });
+            return read::word(node, "`rollover`", &["none", "all"], self.diags).map(|w| {
+                if w == "none" || s.is_empty() {
+                    Rollover::None
+                } else {
+                    Rollover::All {
+                        expires: Expiry::NextCycleEnd,
+                    }
+                }
+            });
         }
         let mut f = Fields::open(node, "`rollover`", self.diags)?;
         let expires = match f.get("expires") {
             Some(n) => self.expiry(n, "rolled-over `expires`")?,
             None => Expiry::NextCycleEnd,
         };
-        let max = f.get("max").map(|n| (n, read::amount(n, "`max`", unit.decimals, self.diags)));
-        let pct = f.get("max_percent").map(|n| (n, read::amount(n, "`max_percent`", 4, self.diags)));
+        let max = f
+            .get("max")
+            .map(|n| (n, read::amount(n, "`max`", unit.decimals, self.diags)));
+        let pct = f
+            .get("max_percent")
+            .map(|n| (n, read::amount(n, "`max_percent`", 4, self.diags)));
         f.finish(&["max", "max_percent", "expires"], self.diags);
         match (max, pct) {
             (Some((_, m)), None) => Some(Rollover::Capped { max: m?, expires }),
             (None, Some((n, p))) => {
                 let p = p?;
                 if p > Decimal::from(100) {
-                    self.push(Diagnostic::error(Code::InvalidAmount, format!("`max_percent` {p} is above 100")).at(n.span));
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidAmount,
+                            format!("`max_percent` {p} is above 100"),
+                        )
+                        .at(n.span),
+                    );
                     return None;
                 }
-                Some(Rollover::Percent { percent: p, expires })
+                Some(Rollover::Percent {
+                    percent: p,
+                    expires,
+                })
             }
             (Some((n, _)), Some(_)) => {
-                self.push(Diagnostic::error(Code::InvalidValue, "a rollover has either `max` or `max_percent`, not both").at(n.span));
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        "a rollover has either `max` or `max_percent`, not both",
+                    )
+                    .at(n.span),
+                );
                 None
             }
             (None, None) => {
                 self.push(
-                    Diagnostic::error(Code::MissingKey, "a capped rollover needs `max` or `max_percent`")
-                        .at(node.span)
-                        .with_help("or write `rollover: all` or `rollover: none`"),
+                    Diagnostic::error(
+                        Code::MissingKey,
+                        "a capped rollover needs `max` or `max_percent`",
+                    )
+                    .at(node.span)
+                    .with_help("or write `rollover: all` or `rollover: none`"),
                 );
                 None
             }
@@ -228,7 +354,9 @@ impl Reader<'_> {
     }
 
     fn plans(&mut self, node: &YNode, units: &[Unit]) -> (Vec<Plan>, Vec<String>) {
-        let Some(mut f) = Fields::open(node, "`plans`", self.diags) else { return Default::default() };
+        let Some(mut f) = Fields::open(node, "`plans`", self.diags) else {
+            return Default::default();
+        };
         // Modes are the union of every plan's mode names, in order of first appearance.
         let mut modes: Vec<String> = Vec::new();
         let entries = f.all();
@@ -251,9 +379,16 @@ impl Reader<'_> {
         }
         let mut plans = Vec::new();
         for (key, knode, v) in entries {
-            let Some(name) = self.name(knode, "plan name") else { continue };
-            let Some(mut pf) = Fields::open(v, "a plan", self.diags) else { continue };
-            let display = pf.get("name").and_then(|n| read::text(n, "`name`", self.diags)).unwrap_or_else(|| key.to_string());
+            let Some(name) = self.name(knode, "plan name") else {
+                continue;
+            };
+            let Some(mut pf) = Fields::open(v, "a plan", self.diags) else {
+                continue;
+            };
+            let display = pf
+                .get("name")
+                .and_then(|n| read::text(n, "`name`", self.diags))
+                .unwrap_or_else(|| key.to_string());
             let starts = pf.require("starts_in", self.diags);
             let mut allowances = Vec::new();
             let mut pays_with = Vec::new();
@@ -261,15 +396,27 @@ impl Reader<'_> {
             if let Some(mn) = pf.require("modes", self.diags) {
                 if let Some(mut mf) = Fields::open(mn, "`modes`", self.diags) {
                     for (_, mknode, mv) in mf.all() {
-                        let Some(mode_name) = self.name(mknode, "mode name") else { continue };
-                        let Some(mode) = modes.iter().position(|m| *m == mode_name).map(|i| ModeId(id16(i))) else { continue };
+                        let Some(mode_name) = self.name(mknode, "mode name") else {
+                            continue;
+                        };
+                        let Some(mode) = modes
+                            .iter()
+                            .position(|m| *m == mode_name)
+                            .map(|i| ModeId(id16(i)))
+                        else {
+                            continue;
+                        };
                         plan_modes.push(mode_name);
-                        let Some(mut gf) = Fields::open(mv, "a mode", self.diags) else { continue };
+                        let Some(mut gf) = Fields::open(mv, "a mode", self.diags) else {
+                            continue;
+                        };
                         let mut granted = Vec::new();
                         if let Some(gn) = gf.require("grants", self.diags) {
                             if let Some(mut g) = Fields::open(gn, "`grants`", self.diags) {
                                 for (_, uknode, av) in g.all() {
-                                    let Some(unit) = self.unit_ref(uknode, units) else { continue };
+                                    let Some(unit) = self.unit_ref(uknode, units) else {
+                                        continue;
+                                    };
                                     let u = &units[unit.0 as usize];
                                     if let Some(a) = self.allowance(av, mode, unit, u) {
                                         granted.push(unit);
@@ -280,9 +427,19 @@ impl Reader<'_> {
                         }
                         let payers = match gf.get("pays_with") {
                             Some(pn) => match &pn.kind {
-                                YKind::Seq(items) => items.iter().filter_map(|i| self.unit_ref(i, units)).collect(),
+                                YKind::Seq(items) => items
+                                    .iter()
+                                    .filter_map(|i| self.unit_ref(i, units))
+                                    .collect(),
                                 _ => {
-                                    self.push(Diagnostic::error(Code::WrongType, "`pays_with` must be a list of units").at(pn.span).with_help("write it like `[credit]`"));
+                                    self.push(
+                                        Diagnostic::error(
+                                            Code::WrongType,
+                                            "`pays_with` must be a list of units",
+                                        )
+                                        .at(pn.span)
+                                        .with_help("write it like `[credit]`"),
+                                    );
                                     Vec::new()
                                 }
                             },
@@ -293,23 +450,45 @@ impl Reader<'_> {
                     }
                 }
             }
-            let initial = starts.and_then(|n| self.lookup(n, "mode", Code::UnknownMode, &plan_modes)).and_then(|i| {
-                modes.iter().position(|m| *m == plan_modes[i]).map(|i| ModeId(id16(i)))
-            });
+            let initial = starts
+                .and_then(|n| self.lookup(n, "mode", Code::UnknownMode, &plan_modes))
+                .and_then(|i| {
+                    modes
+                        .iter()
+                        .position(|m| *m == plan_modes[i])
+                        .map(|i| ModeId(id16(i)))
+                });
             pf.finish(&["name", "starts_in", "modes"], self.diags);
             if let Some(initial_mode) = initial {
-                plans.push(Plan { name, display, initial_mode, allowances, pays_with });
+                plans.push(Plan {
+                    name,
+                    display,
+                    initial_mode,
+                    allowances,
+                    pays_with,
+                });
             }
         }
-        if matches!(&node.kind, YKind::Null) || matches!(&node.kind, YKind::Map(m) if m.is_empty()) {
-            self.push(Diagnostic::error(Code::EmptyPolicy, "`plans` declares no plan").at(node.span));
+        if matches!(&node.kind, YKind::Null) || matches!(&node.kind, YKind::Map(m) if m.is_empty())
+        {
+            self.push(
+                Diagnostic::error(Code::EmptyPolicy, "`plans` declares no plan").at(node.span),
+            );
         }
         (plans, modes)
     }
 
-    fn allowance(&mut self, node: &YNode, mode: ModeId, unit: UnitId, u: &Unit) -> Option<Allowance> {
+    fn allowance(
+        &mut self,
+        node: &YNode,
+        mode: ModeId,
+        unit: UnitId,
+        u: &Unit,
+    ) -> Option<Allowance> {
         let mut f = Fields::open(node, "an allowance", self.diags)?;
-        let amount = f.require("amount", self.diags).and_then(|n| read::amount(n, "`amount`", u.decimals, self.diags));
+        let amount = f
+            .require("amount", self.diags)
+            .and_then(|n| read::amount(n, "`amount`", u.decimals, self.diags));
         let expires = match f.get("expires") {
             Some(n) => self.expiry(n, "`expires`"),
             None => Some(Expiry::CycleEnd),
@@ -319,53 +498,104 @@ impl Reader<'_> {
             None => Some(Rollover::None),
         };
         f.finish(&["amount", "expires", "rollover"], self.diags);
-        Some(Allowance { mode, unit, amount: amount?, expires: expires?, rollover: rollover? })
+        Some(Allowance {
+            mode,
+            unit,
+            amount: amount?,
+            expires: expires?,
+            rollover: rollover?,
+        })
     }
 
     fn features(&mut self, node: &YNode, units: &[Unit], table: &mut FactTable) -> Vec<Feature> {
-        let Some(mut f) = Fields::open(node, "`features`", self.diags) else { return Vec::new() };
+        let Some(mut f) = Fields::open(node, "`features`", self.diags) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (key, knode, v) in f.all() {
-            let Some(name) = self.name(knode, "feature name") else { continue };
-            let Some(mut ff) = Fields::open(v, "a feature", self.diags) else { continue };
-            let display = ff.get("name").and_then(|n| read::text(n, "`name`", self.diags)).unwrap_or_else(|| key.to_string());
+            let Some(name) = self.name(knode, "feature name") else {
+                continue;
+            };
+            let Some(mut ff) = Fields::open(v, "a feature", self.diags) else {
+                continue;
+            };
+            let display = ff
+                .get("name")
+                .and_then(|n| read::text(n, "`name`", self.diags))
+                .unwrap_or_else(|| key.to_string());
             let mut params = Vec::new();
             if let Some(pn) = ff.get("params") {
                 if let Some(mut pf) = Fields::open(pn, "`params`", self.diags) {
                     for (i, (_, pk, pv)) in pf.all().into_iter().enumerate() {
-                        let Some(pname) = self.name(pk, "parameter name") else { continue };
-                        let Some(ty) = read::word(pv, "a parameter type", &["int", "decimal", "string", "bool"], self.diags) else { continue };
+                        let Some(pname) = self.name(pk, "parameter name") else {
+                            continue;
+                        };
+                        let Some(ty) = read::word(
+                            pv,
+                            "a parameter type",
+                            &["int", "decimal", "string", "bool"],
+                            self.diags,
+                        ) else {
+                            continue;
+                        };
                         let ty = match ty {
                             "int" => ParamType::Int,
                             "decimal" => ParamType::Decimal,
                             "string" => ParamType::String,
                             _ => ParamType::Bool,
                         };
-                        params.push(Param { name: pname, ty, index: id16(i) });
+                        params.push(Param {
+                            name: pname,
+                            ty,
+                            index: id16(i),
+                        });
                     }
                 }
             }
-            let scope = table.feature_scope(&params.iter().map(|p| (p.name.clone(), p.ty, p.index)).collect::<Vec<_>>());
+            let scope = table.feature_scope(
+                &params
+                    .iter()
+                    .map(|p| (p.name.clone(), p.ty, p.index))
+                    .collect::<Vec<_>>(),
+            );
             let mut costs = Vec::new();
             if let Some(cn) = ff.require("cost", self.diags) {
                 if let Some(mut cf) = Fields::open(cn, "`cost`", self.diags) {
                     for (_, uk, expr) in cf.all() {
-                        let Some(unit) = self.unit_ref(uk, units) else { continue };
-                        if let Some(program) = self.amount_expr(expr, unit, &units[unit.0 as usize], &scope) {
-                            costs.push(Cost { unit, amount: program });
+                        let Some(unit) = self.unit_ref(uk, units) else {
+                            continue;
+                        };
+                        if let Some(program) =
+                            self.amount_expr(expr, unit, &units[unit.0 as usize], &scope)
+                        {
+                            costs.push(Cost {
+                                unit,
+                                amount: program,
+                            });
                         }
                     }
                 }
             }
             ff.finish(&["name", "params", "cost"], self.diags);
-            out.push(Feature { name, display, params, costs });
+            out.push(Feature {
+                name,
+                display,
+                params,
+                costs,
+            });
         }
         out
     }
 
     /// Compiles an expression that must give an amount of `unit`; a constant is also checked
     /// against the unit's decimal places.
-    fn amount_expr(&mut self, node: &YNode, unit: UnitId, u: &Unit, scope: &Scope) -> Option<Program> {
+    fn amount_expr(
+        &mut self,
+        node: &YNode,
+        unit: UnitId,
+        u: &Unit,
+        scope: &Scope,
+    ) -> Option<Program> {
         let text = read::text(node, "a cost", self.diags)?;
         let program = self.compile(node, &text, scope, Expect::Amount(unit))?;
         if let Some(v) = program.as_const() {
@@ -376,14 +606,28 @@ impl Reader<'_> {
             };
             if let Some(d) = d {
                 if d.is_sign_negative() && !d.is_zero() {
-                    self.push(Diagnostic::error(Code::InvalidAmount, format!("cost `{text}` is negative")).at(node.span));
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidAmount,
+                            format!("cost `{text}` is negative"),
+                        )
+                        .at(node.span),
+                    );
                     return None;
                 }
                 if d.normalize().scale() > u.decimals {
                     self.push(
-                        Diagnostic::error(Code::InvalidAmount, format!("cost `{}` has more decimal places than `{}` allows ({})", text.trim(), u.name, u.decimals))
-                            .at(node.span)
-                            .with_help("round the cost, or raise the unit's `decimals`"),
+                        Diagnostic::error(
+                            Code::InvalidAmount,
+                            format!(
+                                "cost `{}` has more decimal places than `{}` allows ({})",
+                                text.trim(),
+                                u.name,
+                                u.decimals
+                            ),
+                        )
+                        .at(node.span)
+                        .with_help("round the cost, or raise the unit's `decimals`"),
                     );
                     return None;
                 }
@@ -392,7 +636,13 @@ impl Reader<'_> {
         Some(program)
     }
 
-    fn compile(&mut self, node: &YNode, text: &str, scope: &Scope, expect: Expect) -> Option<Program> {
+    fn compile(
+        &mut self,
+        node: &YNode,
+        text: &str,
+        scope: &Scope,
+        expect: Expect,
+    ) -> Option<Program> {
         match check::compile(text, &node.origin(), scope, expect, self.limits) {
             Ok((p, _)) => Some(p),
             Err(ds) => {
@@ -403,44 +653,96 @@ impl Reader<'_> {
     }
 
     fn platforms(&mut self, node: &YNode) -> Vec<Platform> {
-        let Some(mut f) = Fields::open(node, "`platforms`", self.diags) else { return Vec::new() };
+        let Some(mut f) = Fields::open(node, "`platforms`", self.diags) else {
+            return Vec::new();
+        };
         let entries = f.all();
         let names: Vec<String> = entries.iter().map(|(k, _, _)| k.to_string()).collect();
         let mut out = Vec::new();
         let mut delegations: Vec<(usize, &YNode, PlatformId)> = Vec::new();
         for (key, knode, v) in entries {
-            let Some(name) = self.name(knode, "platform name") else { continue };
-            let Some(mut pf) = Fields::open(v, "a platform", self.diags) else { continue };
-            let display = pf.get("name").and_then(|n| read::text(n, "`name`", self.diags)).unwrap_or_else(|| key.to_string());
+            let Some(name) = self.name(knode, "platform name") else {
+                continue;
+            };
+            let Some(mut pf) = Fields::open(v, "a platform", self.diags) else {
+                continue;
+            };
+            let display = pf
+                .get("name")
+                .and_then(|n| read::text(n, "`name`", self.diags))
+                .unwrap_or_else(|| key.to_string());
             let min_version = pf.get("min_version").and_then(|n| {
                 let s = read::text(n, "`min_version`", self.diags)?;
                 let parts: Option<Vec<u32>> = s.trim().split('.').map(|p| p.parse().ok()).collect();
                 if parts.is_none() {
-                    self.push(Diagnostic::error(Code::InvalidValue, format!("`min_version` `{s}` is not a version")).at(n.span).with_help("write numbers separated by dots, like `6.0`"));
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!("`min_version` `{s}` is not a version"),
+                        )
+                        .at(n.span)
+                        .with_help("write numbers separated by dots, like `6.0`"),
+                    );
                 }
                 parts
             });
-            let mut flag = |this: &mut Self, k: &str| pf.get(k).and_then(|n| read::boolean(n, &format!("`{k}`"), this.diags)).unwrap_or(false);
+            let mut flag = |this: &mut Self, k: &str| {
+                pf.get(k)
+                    .and_then(|n| read::boolean(n, &format!("`{k}`"), this.diags))
+                    .unwrap_or(false)
+            };
             let consume = flag(self, "consume");
             let show_balance = flag(self, "show_balance");
             let offer = flag(self, "offer");
             let exchange = match pf.get("exchange") {
                 None => Some(ExchangeCapability::Refuse),
                 Some(en) if en.as_scalar().is_some() => {
-                    read::word(en, "`exchange`", &["execute", "refuse"], self.diags).map(|w| if w == "execute" { ExchangeCapability::Execute } else { ExchangeCapability::Refuse })
+                    read::word(en, "`exchange`", &["execute", "refuse"], self.diags).map(|w| {
+                        if w == "execute" {
+                            ExchangeCapability::Execute
+                        } else {
+                            ExchangeCapability::Refuse
+                        }
+                    })
                 }
                 Some(en) => Fields::open(en, "`exchange`", self.diags).and_then(|mut ef| {
-                    let to = ef.require("delegate_to", self.diags).and_then(|t| self.lookup(t, "platform", Code::UnknownPlatform, &names).map(|i| (t, i)));
-                    let link = ef.get("link").and_then(|l| read::text(l, "`link`", self.diags));
+                    let to = ef.require("delegate_to", self.diags).and_then(|t| {
+                        self.lookup(t, "platform", Code::UnknownPlatform, &names)
+                            .map(|i| (t, i))
+                    });
+                    let link = ef
+                        .get("link")
+                        .and_then(|l| read::text(l, "`link`", self.diags));
                     ef.finish(&["delegate_to", "link"], self.diags);
                     let (tnode, to) = to?;
                     delegations.push((out.len(), tnode, PlatformId(id16(to))));
-                    Some(ExchangeCapability::Delegate { to: PlatformId(id16(to)), link })
+                    Some(ExchangeCapability::Delegate {
+                        to: PlatformId(id16(to)),
+                        link,
+                    })
                 }),
             };
-            pf.finish(&["name", "min_version", "consume", "show_balance", "offer", "exchange"], self.diags);
+            pf.finish(
+                &[
+                    "name",
+                    "min_version",
+                    "consume",
+                    "show_balance",
+                    "offer",
+                    "exchange",
+                ],
+                self.diags,
+            );
             if let Some(exchange) = exchange {
-                out.push(Platform { name, display, min_version, consume, show_balance, offer, exchange });
+                out.push(Platform {
+                    name,
+                    display,
+                    min_version,
+                    consume,
+                    show_balance,
+                    offer,
+                    exchange,
+                });
             }
         }
         // A hand-off must land on a platform that executes.
@@ -458,17 +760,40 @@ impl Reader<'_> {
         out
     }
 
-    fn exchanges(&mut self, node: &YNode, units: &[Unit], modes: &[String], plans: &[Plan], scope: &Scope) -> Vec<Exchange> {
-        let Some(mut f) = Fields::open(node, "`exchanges`", self.diags) else { return Vec::new() };
+    fn exchanges(
+        &mut self,
+        node: &YNode,
+        units: &[Unit],
+        modes: &[String],
+        plans: &[Plan],
+        scope: &Scope,
+    ) -> Vec<Exchange> {
+        let Some(mut f) = Fields::open(node, "`exchanges`", self.diags) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (_, knode, v) in f.all() {
-            let Some(name) = self.name(knode, "exchange name") else { continue };
-            let Some(mut ef) = Fields::open(v, "an exchange", self.diags) else { continue };
-            let from = ef.require("from", self.diags).and_then(|n| self.unit_ref(n, units));
-            let to = ef.require("to", self.diags).and_then(|n| self.unit_ref(n, units));
+            let Some(name) = self.name(knode, "exchange name") else {
+                continue;
+            };
+            let Some(mut ef) = Fields::open(v, "an exchange", self.diags) else {
+                continue;
+            };
+            let from = ef
+                .require("from", self.diags)
+                .and_then(|n| self.unit_ref(n, units));
+            let to = ef
+                .require("to", self.diags)
+                .and_then(|n| self.unit_ref(n, units));
             if let (Some(a), Some(b), Some(n)) = (from, to, ef.get("to")) {
                 if a == b {
-                    self.push(Diagnostic::error(Code::BadRatio, "an exchange must convert between two different units").at(n.span));
+                    self.push(
+                        Diagnostic::error(
+                            Code::BadRatio,
+                            "an exchange must convert between two different units",
+                        )
+                        .at(n.span),
+                    );
                 }
             }
             let ratio = ef.require("ratio", self.diags).and_then(|n| {
@@ -492,36 +817,86 @@ impl Reader<'_> {
                 ok.then_some((Ratio { from: parsed.from_amount, to: parsed.to_amount }, n))
             });
             let rounding = ef.require("rounding", self.diags).and_then(|n| {
-                read::word(n, "`rounding`", &["floor", "ceiling", "half_even", "exact"], self.diags).map(|w| match w {
+                read::word(
+                    n,
+                    "`rounding`",
+                    &["floor", "ceiling", "half_even", "exact"],
+                    self.diags,
+                )
+                .map(|w| match w {
                     "floor" => Rounding::Floor,
                     "ceiling" => Rounding::Ceiling,
                     "half_even" => Rounding::HalfEven,
                     _ => Rounding::Exact,
                 })
             });
-            let one_time = ef.require("one_time", self.diags).and_then(|n| read::boolean(n, "`one_time`", self.diags));
+            let one_time = ef
+                .require("one_time", self.diags)
+                .and_then(|n| read::boolean(n, "`one_time`", self.diags));
             let eligible = ef.require("eligible", self.diags).and_then(|n| {
                 let text = read::text(n, "`eligible`", self.diags)?;
                 self.compile(n, &text, scope, Expect::Bool)
             });
-            let forfeit_remainder = ef.get("forfeit_remainder").map_or(Some(true), |n| read::boolean(n, "`forfeit_remainder`", self.diags));
-            let grant_expires = ef.get("grant_expires").map_or(Some(Expiry::CycleEnd), |n| self.expiry(n, "`grant_expires`"));
+            let forfeit_remainder = ef.get("forfeit_remainder").map_or(Some(true), |n| {
+                read::boolean(n, "`forfeit_remainder`", self.diags)
+            });
+            let grant_expires = ef.get("grant_expires").map_or(Some(Expiry::CycleEnd), |n| {
+                self.expiry(n, "`grant_expires`")
+            });
             let switch_mode = match ef.get("switch_mode") {
                 None => Some(None),
-                Some(n) => self.lookup(n, "mode", Code::UnknownMode, modes).map(|i| Some(ModeId(id16(i)))),
+                Some(n) => self
+                    .lookup(n, "mode", Code::UnknownMode, modes)
+                    .map(|i| Some(ModeId(id16(i)))),
             };
-            let quote_valid = ef.get("quote_valid_for").map_or(Some(900), |n| read::duration(n, "`quote_valid_for`", self.diags));
-            let allow_zero = ef.get("allow_zero").map_or(Some(false), |n| read::boolean(n, "`allow_zero`", self.diags));
+            let quote_valid = ef.get("quote_valid_for").map_or(Some(900), |n| {
+                read::duration(n, "`quote_valid_for`", self.diags)
+            });
+            let allow_zero = ef.get("allow_zero").map_or(Some(false), |n| {
+                read::boolean(n, "`allow_zero`", self.diags)
+            });
             let offer = ef.get("offer").map(|n| self.offer(n)).unwrap_or_default();
             ef.finish(
-                &["from", "to", "ratio", "rounding", "one_time", "eligible", "forfeit_remainder", "grant_expires", "switch_mode", "quote_valid_for", "allow_zero", "offer"],
+                &[
+                    "from",
+                    "to",
+                    "ratio",
+                    "rounding",
+                    "one_time",
+                    "eligible",
+                    "forfeit_remainder",
+                    "grant_expires",
+                    "switch_mode",
+                    "quote_valid_for",
+                    "allow_zero",
+                    "offer",
+                ],
                 self.diags,
             );
-            let (Some(from), Some(to), Some((ratio, ratio_node)), Some(rounding), Some(one_time), Some(eligible)) = (from, to, ratio, rounding, one_time, eligible) else {
+            let (
+                Some(from),
+                Some(to),
+                Some((ratio, ratio_node)),
+                Some(rounding),
+                Some(one_time),
+                Some(eligible),
+            ) = (from, to, ratio, rounding, one_time, eligible)
+            else {
                 continue;
             };
-            let (Some(forfeit_remainder), Some(grant_expires), Some(switch_mode), Some(quote_valid_for_secs), Some(allow_zero)) =
-                (forfeit_remainder, grant_expires, switch_mode, quote_valid, allow_zero)
+            let (
+                Some(forfeit_remainder),
+                Some(grant_expires),
+                Some(switch_mode),
+                Some(quote_valid_for_secs),
+                Some(allow_zero),
+            ) = (
+                forfeit_remainder,
+                grant_expires,
+                switch_mode,
+                quote_valid,
+                allow_zero,
+            )
             else {
                 continue;
             };
@@ -548,18 +923,30 @@ impl Reader<'_> {
 
     /// A full cycle's allowance of the source unit must convert to something, unless the policy
     /// explicitly allows giving nothing.
-    fn check_conversion(&mut self, e: &Exchange, units: &[Unit], plans: &[Plan], ratio_node: &YNode) {
+    fn check_conversion(
+        &mut self,
+        e: &Exchange,
+        units: &[Unit],
+        plans: &[Plan],
+        ratio_node: &YNode,
+    ) {
         if e.allow_zero {
             return;
         }
         let to = &units[e.to.0 as usize];
         for plan in plans {
-            for a in plan.allowances.iter().filter(|a| a.unit == e.from && a.amount > Decimal::ZERO) {
+            for a in plan
+                .allowances
+                .iter()
+                .filter(|a| a.unit == e.from && a.amount > Decimal::ZERO)
+            {
                 let converted = e.ratio.convert(a.amount, to.decimals, e.rounding);
                 let gives_nothing = converted.as_ref().is_none_or(|c| c.amount.is_zero());
                 if gives_nothing {
                     let what = match converted {
-                        None if e.rounding == Rounding::Exact => "cannot be converted exactly".to_string(),
+                        None if e.rounding == Rounding::Exact => {
+                            "cannot be converted exactly".to_string()
+                        }
                         _ => format!("converts to 0 `{}`", to.name),
                     };
                     self.push(
@@ -577,21 +964,39 @@ impl Reader<'_> {
     }
 
     fn offer(&mut self, node: &YNode) -> OfferText {
-        const PLACEHOLDERS: &[&str] = &["from_amount", "to_amount", "from_unit", "to_unit", "remainder", "expires"];
-        let Some(mut f) = Fields::open(node, "`offer`", self.diags) else { return OfferText::default() };
+        const PLACEHOLDERS: &[&str] = &[
+            "from_amount",
+            "to_amount",
+            "from_unit",
+            "to_unit",
+            "remainder",
+            "expires",
+        ];
+        let Some(mut f) = Fields::open(node, "`offer`", self.diags) else {
+            return OfferText::default();
+        };
         let mut text = |this: &mut Self, key: &str| -> String {
-            let Some(n) = f.get(key) else { return String::new() };
-            let Some(s) = read::text(n, &format!("`{key}`"), this.diags) else { return String::new() };
+            let Some(n) = f.get(key) else {
+                return String::new();
+            };
+            let Some(s) = read::text(n, &format!("`{key}`"), this.diags) else {
+                return String::new();
+            };
             let origin = n.origin();
             let mut rest = 0;
             while let Some(open) = s[rest..].find('{').map(|i| i + rest) {
-                let Some(close) = s[open..].find('}').map(|i| i + open) else { break };
+                let Some(close) = s[open..].find('}').map(|i| i + open) else {
+                    break;
+                };
                 let ph = &s[open + 1..close];
                 if !PLACEHOLDERS.contains(&ph) {
                     this.push(
-                        Diagnostic::error(Code::UnknownPlaceholder, format!("unknown placeholder `{{{ph}}}`"))
-                            .at(origin.span(Range::new(open, close + 1)))
-                            .suggest(ph, PLACEHOLDERS.iter().copied()),
+                        Diagnostic::error(
+                            Code::UnknownPlaceholder,
+                            format!("unknown placeholder `{{{ph}}}`"),
+                        )
+                        .at(origin.span(Range::new(open, close + 1)))
+                        .suggest(ph, PLACEHOLDERS.iter().copied()),
                     );
                 }
                 rest = close + 1;
@@ -603,22 +1008,36 @@ impl Reader<'_> {
         let confirm = text(self, "confirm");
         let warning = text(self, "warning");
         f.finish(&["title", "body", "confirm", "warning"], self.diags);
-        OfferText { title, body, confirm, warning }
+        OfferText {
+            title,
+            body,
+            confirm,
+            warning,
+        }
     }
 
     fn burn_down(&mut self, node: &YNode) -> Vec<BurnKey> {
         let YKind::Seq(items) = &node.kind else {
             self.push(
-                Diagnostic::error(Code::WrongType, format!("`burn_down` must be a list, found {}", node.describe()))
-                    .at(node.span)
-                    .with_help("write it like `[priority, soonest_expiry, oldest, id]`"),
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!("`burn_down` must be a list, found {}", node.describe()),
+                )
+                .at(node.span)
+                .with_help("write it like `[priority, soonest_expiry, oldest, id]`"),
             );
             return Vec::new();
         };
         let keys: Vec<BurnKey> = items
             .iter()
             .filter_map(|i| {
-                read::word(i, "a burn-down key", &["priority", "soonest_expiry", "oldest", "id"], self.diags).map(|w| match w {
+                read::word(
+                    i,
+                    "a burn-down key",
+                    &["priority", "soonest_expiry", "oldest", "id"],
+                    self.diags,
+                )
+                .map(|w| match w {
                     "priority" => BurnKey::Priority,
                     "soonest_expiry" => BurnKey::SoonestExpiry,
                     "oldest" => BurnKey::Oldest,
@@ -628,12 +1047,14 @@ impl Reader<'_> {
             .collect();
         if keys.len() == items.len() && !keys.contains(&BurnKey::Id) {
             self.push(
-                Diagnostic::error(Code::InvalidValue, "the burn-down order is not total: two grants could tie")
-                    .at(node.span)
-                    .with_help("end the list with `id`, which no two grants share"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "the burn-down order is not total: two grants could tie",
+                )
+                .at(node.span)
+                .with_help("end the list with `id`, which no two grants share"),
             );
         }
         keys
     }
 }
-

@@ -123,11 +123,19 @@ pub enum Expiry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rollover {
     None,
-    All { expires: Expiry },
+    All {
+        expires: Expiry,
+    },
     /// At most this amount.
-    Capped { max: Decimal, expires: Expiry },
+    Capped {
+        max: Decimal,
+        expires: Expiry,
+    },
     /// At most this percentage of the cycle's allowance.
-    Percent { percent: Decimal, expires: Expiry },
+    Percent {
+        percent: Decimal,
+        expires: Expiry,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -166,7 +174,10 @@ pub struct Cost {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExchangeCapability {
     Execute,
-    Delegate { to: PlatformId, link: Option<String> },
+    Delegate {
+        to: PlatformId,
+        link: Option<String>,
+    },
     Refuse,
 }
 
@@ -244,26 +255,50 @@ impl Policy {
     }
 
     pub fn unit_id(&self, name: &str) -> Option<UnitId> {
-        self.units.iter().position(|u| u.name == name).and_then(|i| u8::try_from(i).ok()).map(UnitId)
+        self.units
+            .iter()
+            .position(|u| u.name == name)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(UnitId)
     }
 
     pub fn plan_id(&self, name: &str) -> Option<PlanId> {
-        self.plans.iter().position(|p| p.name == name).and_then(|i| u16::try_from(i).ok()).map(PlanId)
+        self.plans
+            .iter()
+            .position(|p| p.name == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(PlanId)
     }
 
     pub fn mode_id(&self, name: &str) -> Option<ModeId> {
-        self.modes.iter().position(|m| m == name).and_then(|i| u16::try_from(i).ok()).map(ModeId)
+        self.modes
+            .iter()
+            .position(|m| m == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(ModeId)
     }
 
     pub fn feature_id(&self, name: &str) -> Option<FeatureId> {
-        self.features.iter().position(|f| f.name == name).and_then(|i| u16::try_from(i).ok()).map(FeatureId)
+        self.features
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(FeatureId)
     }
 
     pub fn platform_id(&self, name: &str) -> Option<PlatformId> {
-        self.platforms.iter().position(|p| p.name == name).and_then(|i| u16::try_from(i).ok()).map(PlatformId)
+        self.platforms
+            .iter()
+            .position(|p| p.name == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(PlatformId)
     }
 
     pub fn exchange_id(&self, name: &str) -> Option<ExchangeId> {
-        self.exchanges.iter().position(|e| e.name == name).and_then(|i| u16::try_from(i).ok()).map(ExchangeId)
+        self.exchanges
+            .iter()
+            .position(|e| e.name == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(ExchangeId)
     }
 }

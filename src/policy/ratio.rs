@@ -16,7 +16,11 @@ pub(super) struct ParsedRatio<'t> {
 }
 
 /// Reads `<amount> <unit> = <amount> <unit>`; amounts must be positive exact numbers.
-pub(super) fn parse<'t>(text: &'t str, node: &YNode, diags: &mut Diagnostics) -> Option<ParsedRatio<'t>> {
+pub(super) fn parse<'t>(
+    text: &'t str,
+    node: &YNode,
+    diags: &mut Diagnostics,
+) -> Option<ParsedRatio<'t>> {
     let origin = node.origin();
     let bad = |diags: &mut Diagnostics, msg: String, r: Range| {
         diags.push(
@@ -26,28 +30,36 @@ pub(super) fn parse<'t>(text: &'t str, node: &YNode, diags: &mut Diagnostics) ->
         );
     };
     let Some(eq) = text.find('=') else {
-        bad(diags, format!("ratio `{}` has no `=`", text.trim()), Range::new(0, text.trim_end().len()));
+        bad(
+            diags,
+            format!("ratio `{}` has no `=`", text.trim()),
+            Range::new(0, text.trim_end().len()),
+        );
         return None;
     };
-    let side = |start: usize, s: &'t str| -> Result<(Decimal, &'t str, Range, Range), (String, Range)> {
-        let words: Vec<(usize, &str)> = s
-            .split_whitespace()
-            .map(|w| (start + (w.as_ptr() as usize - s.as_ptr() as usize), w))
-            .collect();
-        let whole = Range::new(start, start + s.trim_end().len());
-        match words.as_slice() {
-            [(a_at, a), (u_at, u)] => {
-                let ar = Range::new(*a_at, a_at + a.len());
-                let ur = Range::new(*u_at, u_at + u.len());
-                match Decimal::from_str_exact(a) {
-                    Ok(d) if d > Decimal::ZERO => Ok((d, u, ar, ur)),
-                    Ok(_) => Err((format!("ratio amount `{a}` must be above zero"), ar)),
-                    Err(_) => Err((format!("ratio amount `{a}` is not an exact number"), ar)),
+    let side =
+        |start: usize, s: &'t str| -> Result<(Decimal, &'t str, Range, Range), (String, Range)> {
+            let words: Vec<(usize, &str)> = s
+                .split_whitespace()
+                .map(|w| (start + (w.as_ptr() as usize - s.as_ptr() as usize), w))
+                .collect();
+            let whole = Range::new(start, start + s.trim_end().len());
+            match words.as_slice() {
+                [(a_at, a), (u_at, u)] => {
+                    let ar = Range::new(*a_at, a_at + a.len());
+                    let ur = Range::new(*u_at, u_at + u.len());
+                    match Decimal::from_str_exact(a) {
+                        Ok(d) if d > Decimal::ZERO => Ok((d, u, ar, ur)),
+                        Ok(_) => Err((format!("ratio amount `{a}` must be above zero"), ar)),
+                        Err(_) => Err((format!("ratio amount `{a}` is not an exact number"), ar)),
+                    }
                 }
+                _ => Err((
+                    format!("expected `<amount> <unit>`, found `{}`", s.trim()),
+                    whole,
+                )),
             }
-            _ => Err((format!("expected `<amount> <unit>`, found `{}`", s.trim()), whole)),
-        }
-    };
+        };
     let left = side(0, &text[..eq]);
     let right = side(eq + 1, &text[eq + 1..]);
     match (left, right) {
@@ -80,7 +92,12 @@ pub struct Conversion {
 impl Ratio {
     /// Converts `amount` of the source unit, rounding to `decimals` places of the target unit.
     /// `None` when `Rounding::Exact` is asked for and the value is not exact, or on overflow.
-    pub fn convert(&self, amount: Decimal, decimals: u32, rounding: Rounding) -> Option<Conversion> {
+    pub fn convert(
+        &self,
+        amount: Decimal,
+        decimals: u32,
+        rounding: Rounding,
+    ) -> Option<Conversion> {
         let exact = amount.checked_mul(self.to)?.checked_div(self.from)?;
         let strategy = match rounding {
             Rounding::Floor => RoundingStrategy::ToNegativeInfinity,
@@ -106,8 +123,14 @@ mod tests {
 
     #[test]
     fn converts_with_each_rounding() {
-        let r = Ratio { from: Decimal::from(50), to: Decimal::from(40) };
-        let c = |n: i64, mode| r.convert(Decimal::from(n), 0, mode).map(|c| c.amount.to_string());
+        let r = Ratio {
+            from: Decimal::from(50),
+            to: Decimal::from(40),
+        };
+        let c = |n: i64, mode| {
+            r.convert(Decimal::from(n), 0, mode)
+                .map(|c| c.amount.to_string())
+        };
         assert_eq!(c(50, Rounding::Floor).as_deref(), Some("40"));
         assert_eq!(c(7, Rounding::Floor).as_deref(), Some("5"));
         assert_eq!(c(7, Rounding::Ceiling).as_deref(), Some("6"));

@@ -17,7 +17,11 @@ pub struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     /// Opens a mapping; reports and returns `None` if the node is not one.
-    pub fn open(node: &'n YNode, what: &'static str, diags: &mut Diagnostics) -> Option<Fields<'n>> {
+    pub fn open(
+        node: &'n YNode,
+        what: &'static str,
+        diags: &mut Diagnostics,
+    ) -> Option<Fields<'n>> {
         match &node.kind {
             YKind::Map(entries) => {
                 let mut out = Vec::new();
@@ -25,18 +29,38 @@ impl<'n> Fields<'n> {
                     match k.as_scalar() {
                         Some(name) => out.push((name, k, v)),
                         None => diags.push(
-                            Diagnostic::error(Code::WrongType, format!("a key in {what} must be a name, found {}", k.describe())).at(k.span),
+                            Diagnostic::error(
+                                Code::WrongType,
+                                format!("a key in {what} must be a name, found {}", k.describe()),
+                            )
+                            .at(k.span),
                         ),
                     }
                 }
                 let used = vec![false; out.len()];
-                Some(Fields { node, entries: out, used, what })
+                Some(Fields {
+                    node,
+                    entries: out,
+                    used,
+                    what,
+                })
             }
-            YKind::Null => Some(Fields { node, entries: Vec::new(), used: Vec::new(), what }),
+            YKind::Null => Some(Fields {
+                node,
+                entries: Vec::new(),
+                used: Vec::new(),
+                what,
+            }),
             _ => {
                 diags.push(
-                    Diagnostic::error(Code::WrongType, format!("{what} must be a mapping of `key: value`, found {}", node.describe()))
-                        .at(node.span),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!(
+                            "{what} must be a mapping of `key: value`, found {}",
+                            node.describe()
+                        ),
+                    )
+                    .at(node.span),
                 );
                 None
             }
@@ -65,7 +89,10 @@ impl<'n> Fields<'n> {
 
     /// Where to point for a problem with the mapping as a whole: its first key, or the node.
     fn key_span(&self) -> Span {
-        self.entries.first().map(|(_, k, _)| k.span).unwrap_or(self.node.span)
+        self.entries
+            .first()
+            .map(|(_, k, _)| k.span)
+            .unwrap_or(self.node.span)
     }
 
     /// Every entry, for mappings whose keys are names the user chooses (units, plans, ...).
@@ -78,10 +105,21 @@ impl<'n> Fields<'n> {
     pub fn finish(self, known: &[&str], diags: &mut Diagnostics) {
         for (i, (key, knode, _)) in self.entries.iter().enumerate() {
             if !self.used[i] {
-                let d = Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}` in {}", self.what)).at(knode.span);
+                let d = Diagnostic::error(
+                    Code::UnknownKey,
+                    format!("unknown key `{key}` in {}", self.what),
+                )
+                .at(knode.span);
                 let d = d.suggest(key, known.iter().copied());
                 let d = if d.help.is_none() {
-                    d.with_help(format!("known keys: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")))
+                    d.with_help(format!(
+                        "known keys: {}",
+                        known
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
                 } else {
                     d
                 };
@@ -96,7 +134,13 @@ pub fn text(node: &YNode, what: &str, diags: &mut Diagnostics) -> Option<String>
     match &node.kind {
         YKind::Scalar(s) => Some(s.clone()),
         _ => {
-            diags.push(Diagnostic::error(Code::WrongType, format!("{what} must be text, found {}", node.describe())).at(node.span));
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!("{what} must be text, found {}", node.describe()),
+                )
+                .at(node.span),
+            );
             None
         }
     }
@@ -119,19 +163,32 @@ pub fn boolean(node: &YNode, what: &str, diags: &mut Diagnostics) -> Option<bool
 }
 
 /// One of a fixed set of words.
-pub fn word<'w>(node: &YNode, what: &str, words: &[&'w str], diags: &mut Diagnostics) -> Option<&'w str> {
+pub fn word<'w>(
+    node: &YNode,
+    what: &str,
+    words: &[&'w str],
+    diags: &mut Diagnostics,
+) -> Option<&'w str> {
     let s = node.as_scalar().map(str::trim);
     if let Some(w) = s.and_then(|s| words.iter().find(|w| **w == s)) {
         return Some(w);
     }
     let shown = s.map_or_else(|| node.describe().to_string(), |s| format!("`{s}`"));
-    let d = Diagnostic::error(Code::InvalidValue, format!("{what} cannot be {shown}")).at(node.span);
+    let d =
+        Diagnostic::error(Code::InvalidValue, format!("{what} cannot be {shown}")).at(node.span);
     let d = match s {
         Some(s) => d.suggest(s, words.iter().copied()),
         None => d,
     };
     let d = if d.help.is_none() {
-        d.with_help(format!("write one of {}", words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")))
+        d.with_help(format!(
+            "write one of {}",
+            words
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     } else {
         d
     };
@@ -142,26 +199,41 @@ pub fn word<'w>(node: &YNode, what: &str, words: &[&'w str], diags: &mut Diagnos
 /// A non-negative exact decimal with at most `decimals` places, read from text.
 pub fn amount(node: &YNode, what: &str, decimals: u32, diags: &mut Diagnostics) -> Option<Decimal> {
     let s = node.as_scalar().map(str::trim).unwrap_or("");
-    let parsed = Decimal::from_str_exact(s).ok().filter(|_| !s.is_empty() && !s.starts_with('+'));
+    let parsed = Decimal::from_str_exact(s)
+        .ok()
+        .filter(|_| !s.is_empty() && !s.starts_with('+'));
     match parsed {
         Some(d) if d.is_sign_negative() && !d.is_zero() => {
-            diags.push(Diagnostic::error(Code::InvalidAmount, format!("{what} cannot be negative")).at(node.span));
+            diags.push(
+                Diagnostic::error(Code::InvalidAmount, format!("{what} cannot be negative"))
+                    .at(node.span),
+            );
             None
         }
         Some(d) if d.normalize().scale() > decimals => {
             diags.push(
-                Diagnostic::error(Code::InvalidAmount, format!("{what} `{s}` has more decimal places than its unit allows ({decimals})"))
-                    .at(node.span)
-                    .with_help(format!("round it to {decimals} decimal place(s), or raise the unit's `decimals`")),
+                Diagnostic::error(
+                    Code::InvalidAmount,
+                    format!(
+                        "{what} `{s}` has more decimal places than its unit allows ({decimals})"
+                    ),
+                )
+                .at(node.span)
+                .with_help(format!(
+                    "round it to {decimals} decimal place(s), or raise the unit's `decimals`"
+                )),
             );
             None
         }
         Some(d) => Some(d),
         None => {
             diags.push(
-                Diagnostic::error(Code::InvalidAmount, format!("{what} must be an exact number, found `{s}`"))
-                    .at(node.span)
-                    .with_help("write digits with an optional decimal point, like `40` or `12.5`"),
+                Diagnostic::error(
+                    Code::InvalidAmount,
+                    format!("{what} must be an exact number, found `{s}`"),
+                )
+                .at(node.span)
+                .with_help("write digits with an optional decimal point, like `40` or `12.5`"),
             );
             None
         }
@@ -169,14 +241,26 @@ pub fn amount(node: &YNode, what: &str, decimals: u32, diags: &mut Diagnostics) 
 }
 
 /// A whole number within `range`.
-pub fn integer(node: &YNode, what: &str, range: std::ops::RangeInclusive<i64>, diags: &mut Diagnostics) -> Option<i64> {
+pub fn integer(
+    node: &YNode,
+    what: &str,
+    range: std::ops::RangeInclusive<i64>,
+    diags: &mut Diagnostics,
+) -> Option<i64> {
     let s = node.as_scalar().map(str::trim).unwrap_or("");
     match s.parse::<i64>() {
         Ok(v) if range.contains(&v) => Some(v),
         _ => {
             diags.push(
-                Diagnostic::error(Code::InvalidValue, format!("{what} must be a whole number from {} to {}, found `{s}`", range.start(), range.end()))
-                    .at(node.span),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!(
+                        "{what} must be a whole number from {} to {}, found `{s}`",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+                .at(node.span),
             );
             None
         }
@@ -190,9 +274,12 @@ pub fn instant(node: &YNode, what: &str, diags: &mut Diagnostics) -> Option<Date
         Ok(t) => Some(t.with_timezone(&Utc)),
         Err(_) => {
             diags.push(
-                Diagnostic::error(Code::InvalidInstant, format!("{what} must be a date and time with its offset, found `{s}`"))
-                    .at(node.span)
-                    .with_help("write it like `2026-03-16T00:00:00Z`"),
+                Diagnostic::error(
+                    Code::InvalidInstant,
+                    format!("{what} must be a date and time with its offset, found `{s}`"),
+                )
+                .at(node.span)
+                .with_help("write it like `2026-03-16T00:00:00Z`"),
             );
             None
         }
@@ -217,9 +304,12 @@ pub fn duration(node: &YNode, what: &str, diags: &mut Diagnostics) -> Option<i64
     }
     .or_else(|| {
         diags.push(
-            Diagnostic::error(Code::InvalidInstant, format!("{what} must be a duration like `15m`, `2h` or `7d`, found `{s}`"))
-                .at(node.span)
-                .with_help("a positive number followed by `s`, `m`, `h` or `d`, at most a year"),
+            Diagnostic::error(
+                Code::InvalidInstant,
+                format!("{what} must be a duration like `15m`, `2h` or `7d`, found `{s}`"),
+            )
+            .at(node.span)
+            .with_help("a positive number followed by `s`, `m`, `h` or `d`, at most a year"),
         );
         None
     })

@@ -52,7 +52,10 @@ mod tests {
     #[test]
     fn maps_through_quotes_escapes_and_folding() {
         let raw = r#""a \"b\" credits""#;
-        assert_eq!(&raw[start_of("a \"b\" credits", raw, "credits")..][..7], "credits");
+        assert_eq!(
+            &raw[start_of("a \"b\" credits", raw, "credits")..][..7],
+            "credits"
+        );
         let raw = "x > 0\n  && balance.credits > 1\n";
         let value = "x > 0 && balance.credits > 1\n";
         assert_eq!(&raw[start_of(value, raw, "credits")..][..7], "credits");

@@ -141,9 +141,20 @@ pub fn parse(text: &str, file: FileId) -> Result<YNode, Diagnostic> {
                 .location()
                 .and_then(|l| l.span().byte_offset())
                 .map(|o| usize::try_from(o).unwrap_or(0))
-                .map(|o| Span::new(file, o, o + text.get(o..).and_then(|s| s.chars().next()).map_or(0, char::len_utf8)));
+                .map(|o| {
+                    Span::new(
+                        file,
+                        o,
+                        o + text
+                            .get(o..)
+                            .and_then(|s| s.chars().next())
+                            .map_or(0, char::len_utf8),
+                    )
+                });
             let mut d = Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
-                .with_help("check indentation, `:` after keys, and that quotes and brackets are closed");
+                .with_help(
+                    "check indentation, `:` after keys, and that quotes and brackets are closed",
+                );
             if let Some(s) = span {
                 d = d.at(s);
             }
@@ -154,7 +165,10 @@ pub fn parse(text: &str, file: FileId) -> Result<YNode, Diagnostic> {
 
 fn span_of(s: &serde_saphyr::Location, text: &str, file: FileId) -> Span {
     let sp = s.span();
-    let start = sp.byte_offset().map_or(0, |o| usize::try_from(o).unwrap_or(0)).min(text.len());
+    let start = sp
+        .byte_offset()
+        .map_or(0, |o| usize::try_from(o).unwrap_or(0))
+        .min(text.len());
     let len = sp.byte_len().map_or(0, |l| usize::try_from(l).unwrap_or(0));
     Span::new(file, start, (start + len).min(text.len()))
 }
@@ -164,18 +178,38 @@ fn convert(node: Spanned<Raw>, text: &str, file: FileId) -> YNode {
     // Aliases point at `*name`; their content lives where the anchor defined it.
     let defined = span_of(&node.defined, text, file);
     match node.value {
-        Raw::Null => YNode { kind: YKind::Null, span, origin: None },
+        Raw::Null => YNode {
+            kind: YKind::Null,
+            span,
+            origin: None,
+        },
         Raw::Other => {
-            let raw = text.get(defined.start as usize..defined.end as usize).unwrap_or("").to_string();
-            YNode { kind: YKind::Scalar(raw), span, origin: None }
+            let raw = text
+                .get(defined.start as usize..defined.end as usize)
+                .unwrap_or("")
+                .to_string();
+            YNode {
+                kind: YKind::Scalar(raw),
+                span,
+                origin: None,
+            }
         }
         Raw::Text(value) => {
-            let raw = text.get(defined.start as usize..defined.end as usize).unwrap_or("");
+            let raw = text
+                .get(defined.start as usize..defined.end as usize)
+                .unwrap_or("");
             let origin = scalar_map::origin(&value, raw, file, defined.start as usize);
             // The span covers the visible scalar, but never its trailing line break.
             let trimmed_end = span.start + raw.trim_end_matches(['\n', '\r']).len() as u32;
-            let span = Span { end: trimmed_end.max(span.start), ..span };
-            YNode { kind: YKind::Scalar(value), span, origin: Some(origin) }
+            let span = Span {
+                end: trimmed_end.max(span.start),
+                ..span
+            };
+            YNode {
+                kind: YKind::Scalar(value),
+                span,
+                origin: Some(origin),
+            }
         }
         Raw::Seq(items) => YNode {
             kind: YKind::Seq(items.into_iter().map(|i| convert(i, text, file)).collect()),

@@ -4,7 +4,10 @@ use rust_decimal::Decimal;
 
 /// An integer token (`42`, `0x2A`) as a magnitude; the sign is applied by the caller.
 pub(super) fn int(token: &str) -> Result<i128, String> {
-    let parsed = if let Some(hex) = token.strip_prefix("0x").or_else(|| token.strip_prefix("0X")) {
+    let parsed = if let Some(hex) = token
+        .strip_prefix("0x")
+        .or_else(|| token.strip_prefix("0X"))
+    {
         i128::from_str_radix(hex, 16)
     } else {
         token.parse::<i128>()
@@ -68,7 +71,11 @@ pub(super) fn string(token: &str) -> Result<String, (usize, String)> {
             '0'..='3' => (8, 2),
             other => return Err((at, format!("unknown escape `\\{other}`"))),
         };
-        let mut code: u32 = if radix == 8 { e.to_digit(8).unwrap_or(0) } else { 0 };
+        let mut code: u32 = if radix == 8 {
+            e.to_digit(8).unwrap_or(0)
+        } else {
+            0
+        };
         for _ in 0..digits {
             let digit = chars.next().and_then(|(_, d)| d.to_digit(radix));
             let Some(d) = digit else {
@@ -90,7 +97,10 @@ mod tests {
 
     #[test]
     fn decodes_escapes() {
-        assert_eq!(string(r#""\a\t\"\u270c\x41\101""#).as_deref(), Ok("\u{7}\t\"\u{270c}AA"));
+        assert_eq!(
+            string(r#""\a\t\"\u270c\x41\101""#).as_deref(),
+            Ok("\u{7}\t\"\u{270c}AA")
+        );
         assert!(string(r#""\q""#).is_err());
         assert!(string(r#""\uD800""#).is_err());
     }

@@ -17,14 +17,21 @@ struct CelParser;
 type Lowered = Result<Expr, Vec<Diagnostic>>;
 
 pub(super) fn parse(text: &str, origin: &Origin) -> Lowered {
-    let mut pairs = CelParser::parse(Rule::expression, text).map_err(|e| vec![syntax_error(&e, text, origin)])?;
+    let mut pairs = CelParser::parse(Rule::expression, text)
+        .map_err(|e| vec![syntax_error(&e, text, origin)])?;
     let Some(expression) = pairs.next() else {
-        return Err(vec![Diagnostic::error(Code::ExprSyntax, "empty expression").at(origin.span(Range::new(0, 0)))]);
+        return Err(vec![
+            Diagnostic::error(Code::ExprSyntax, "empty expression")
+                .at(origin.span(Range::new(0, 0))),
+        ]);
     };
-    let lowerer = Lowerer { origin };
+    let lowerer = Lowerer { origin, text };
     match expression.into_inner().next() {
         Some(expr) => lowerer.expr(expr),
-        None => Err(vec![Diagnostic::error(Code::ExprSyntax, "empty expression").at(origin.span(Range::new(0, 0)))]),
+        None => Err(vec![
+            Diagnostic::error(Code::ExprSyntax, "empty expression")
+                .at(origin.span(Range::new(0, 0))),
+        ]),
     }
 }
 
@@ -35,6 +42,7 @@ fn range(pair: &Pair<'_, Rule>) -> Range {
 
 struct Lowerer<'o> {
     origin: &'o Origin,
+    text: &'o str,
 }
 
 impl Lowerer<'_> {
@@ -45,7 +53,9 @@ impl Lowerer<'_> {
     /// `expr = { binary ~ (question ~ binary ~ colon ~ expr)? }`
     fn expr(&self, pair: Pair<'_, Rule>) -> Lowered {
         let r = range(&pair);
-        let mut inner = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::question | Rule::colon));
+        let mut inner = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::question | Rule::colon));
         let Some(first) = inner.next() else {
             return Err(self.error(Code::ExprSyntax, "expected an expression", r));
         };
@@ -54,7 +64,10 @@ impl Lowerer<'_> {
             (Some(then), Some(otherwise)) => {
                 let then = self.binary(then)?;
                 let otherwise = self.expr(otherwise)?;
-                Ok(Expr::node(ExprKind::Cond(Box::new(cond), Box::new(then), Box::new(otherwise)), r))
+                Ok(Expr::node(
+                    ExprKind::Cond(Box::new(cond), Box::new(then), Box::new(otherwise)),
+                    r,
+                ))
             }
             _ => Ok(cond),
         }
@@ -73,8 +86,13 @@ impl Lowerer<'_> {
                     Rule::neg_op => {
                         // `-9223372036854775808`: fold the sign into an adjacent integer literal so
                         // the most negative int64 can be written.
+                        let digit_follows = self
+                            .text
+                            .as_bytes()
+                            .get(rhs.range.start as usize)
+                            .is_some_and(u8::is_ascii_digit);
                         if let ExprKind::Int(v) = rhs.kind {
-                            if rhs.range.start == range(&op).end {
+                            if rhs.range.start == range(&op).end && digit_follows {
                                 return Ok(Expr::leaf(ExprKind::Int(-v), r));
                             }
                         }
@@ -102,7 +120,14 @@ impl Lowerer<'_> {
                             }
                         }
                         let func = self.name(func);
-                        Ok(Expr::node(ExprKind::Call { target: Some(Box::new(lhs)), func, args }, r))
+                        Ok(Expr::node(
+                            ExprKind::Call {
+                                target: Some(Box::new(lhs)),
+                                func,
+                                args,
+                            },
+                            r,
+                        ))
                     }
                     _ => {
                         // index: `[expr]`
@@ -140,15 +165,24 @@ impl Lowerer<'_> {
                     Rule::div_op => BinaryOp::Div,
                     _ => BinaryOp::Rem,
                 };
-                Ok(Expr::node(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), r))
+                Ok(Expr::node(
+                    ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    r,
+                ))
             })
             .parse(pair.into_inner())
     }
 
     fn name(&self, pair: Option<Pair<'_, Rule>>) -> Name {
         match pair {
-            Some(p) => Name { text: p.as_str().to_string(), range: range(&p) },
-            None => Name { text: String::new(), range: Range::new(0, 0) },
+            Some(p) => Name {
+                text: p.as_str().to_string(),
+                range: range(&p),
+            },
+            None => Name {
+                text: String::new(),
+                range: Range::new(0, 0),
+            },
         }
     }
 
@@ -166,7 +200,11 @@ impl Lowerer<'_> {
                 Err(e) => errors.extend(e),
             }
         }
-        if errors.is_empty() { Ok(out) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Lowered {
@@ -178,17 +216,22 @@ impl Lowerer<'_> {
                 .map(|v| Expr::leaf(ExprKind::Int(v), r))
                 .map_err(|m| self.error(Code::BadLiteral, m, r)),
             Rule::uint_lit => Err(vec![
-                Diagnostic::error(Code::Unsupported, format!("unsigned integer `{}` is not supported", pair.as_str()))
-                    .at(self.origin.span(r))
-                    .with_help("drop the `u` suffix: integers are signed 64-bit"),
+                Diagnostic::error(
+                    Code::Unsupported,
+                    format!("unsigned integer `{}` is not supported", pair.as_str()),
+                )
+                .at(self.origin.span(r))
+                .with_help("drop the `u` suffix: integers are signed 64-bit"),
             ]),
             Rule::decimal => literal::decimal(pair.as_str())
                 .map(|v| Expr::leaf(ExprKind::Decimal(v), r))
                 .map_err(|m| self.error(Code::BadLiteral, m, r)),
-            Rule::string => literal::string(pair.as_str()).map(|s| Expr::leaf(ExprKind::Str(s), r)).map_err(|(at, m)| {
-                let start = r.start as usize + at;
-                self.error(Code::BadLiteral, m, Range::new(start, start + 2))
-            }),
+            Rule::string => literal::string(pair.as_str())
+                .map(|s| Expr::leaf(ExprKind::Str(s), r))
+                .map_err(|(at, m)| {
+                    let start = r.start as usize + at;
+                    self.error(Code::BadLiteral, m, Range::new(start, start + 2))
+                }),
             Rule::ident => Ok(Expr::leaf(ExprKind::Ident(pair.as_str().to_string()), r)),
             Rule::paren => match pair.into_inner().find(|p| p.as_rule() == Rule::expr) {
                 // Keep the parentheses in the range so `-(x)` is not folded as a literal.
@@ -209,9 +252,19 @@ impl Lowerer<'_> {
                     }
                 }
                 let func = self.name(func);
-                Ok(Expr::node(ExprKind::Call { target: None, func, args }, r))
+                Ok(Expr::node(
+                    ExprKind::Call {
+                        target: None,
+                        func,
+                        args,
+                    },
+                    r,
+                ))
             }
-            Rule::list => Ok(Expr::node(ExprKind::List(self.exprs(pair.into_inner())?), r)),
+            Rule::list => Ok(Expr::node(
+                ExprKind::List(self.exprs(pair.into_inner())?),
+                r,
+            )),
             Rule::map => {
                 let mut entries = Vec::new();
                 let mut errors = Vec::new();
@@ -235,7 +288,11 @@ impl Lowerer<'_> {
                 }
             }
             Rule::expr => self.expr(pair),
-            other => Err(self.error(Code::ExprSyntax, format!("unexpected {}", rule_word(other)), r)),
+            other => Err(self.error(
+                Code::ExprSyntax,
+                format!("unexpected {}", rule_word(other)),
+                r,
+            )),
         }
     }
 }
@@ -252,7 +309,9 @@ fn pratt() -> PrattParser<Rule> {
             | Op::infix(Rule::ge_op, Assoc::Left)
             | Op::infix(Rule::in_op, Assoc::Left))
         .op(Op::infix(Rule::add_op, Assoc::Left) | Op::infix(Rule::sub_op, Assoc::Left))
-        .op(Op::infix(Rule::mul_op, Assoc::Left) | Op::infix(Rule::div_op, Assoc::Left) | Op::infix(Rule::rem_op, Assoc::Left))
+        .op(Op::infix(Rule::mul_op, Assoc::Left)
+            | Op::infix(Rule::div_op, Assoc::Left)
+            | Op::infix(Rule::rem_op, Assoc::Left))
         .op(Op::prefix(Rule::not_op) | Op::prefix(Rule::neg_op))
         .op(Op::postfix(Rule::member) | Op::postfix(Rule::member_call) | Op::postfix(Rule::index))
 }
@@ -260,8 +319,20 @@ fn pratt() -> PrattParser<Rule> {
 /// What a grammar rule is called in an error message.
 fn rule_word(rule: Rule) -> &'static str {
     match rule {
-        Rule::or_op | Rule::and_op | Rule::eq_op | Rule::ne_op | Rule::le_op | Rule::ge_op | Rule::lt_op | Rule::gt_op
-        | Rule::in_op | Rule::add_op | Rule::sub_op | Rule::mul_op | Rule::div_op | Rule::rem_op => "an operator",
+        Rule::or_op
+        | Rule::and_op
+        | Rule::eq_op
+        | Rule::ne_op
+        | Rule::le_op
+        | Rule::ge_op
+        | Rule::lt_op
+        | Rule::gt_op
+        | Rule::in_op
+        | Rule::add_op
+        | Rule::sub_op
+        | Rule::mul_op
+        | Rule::div_op
+        | Rule::rem_op => "an operator",
         Rule::rparen => "`)`",
         Rule::lparen => "`(`",
         Rule::rbracket => "`]`",
@@ -300,7 +371,9 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, origin: &Origin) -> Di
     let found = text.get(pos..).and_then(|s| s.chars().next());
     let what = match found {
         None => "unexpected end of expression".to_string(),
-        Some('"') | Some('\'') if !text[pos + 1..].contains(text[pos..].chars().next().unwrap_or('"')) => {
+        Some('"') | Some('\'')
+            if !text[pos + 1..].contains(text[pos..].chars().next().unwrap_or('"')) =>
+        {
             "text is not closed".to_string()
         }
         Some(c) => format!("unexpected `{c}`"),
@@ -311,7 +384,8 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, origin: &Origin) -> Di
         [init @ .., last] => format!("{what}, expected {} or {last}", init.join(", ")),
     };
     let width = found.map(char::len_utf8).unwrap_or(0);
-    let mut d = Diagnostic::error(Code::ExprSyntax, message).at(origin.span(Range::new(pos, pos + width)));
+    let mut d =
+        Diagnostic::error(Code::ExprSyntax, message).at(origin.span(Range::new(pos, pos + width)));
     if found.is_none() && expected.contains(&"an expression") {
         d = d.with_help("the expression stops too early: an operand is missing");
     } else if found == Some('=') {

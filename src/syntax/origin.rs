@@ -42,11 +42,7 @@ impl Origin {
     fn map(&self, i: u32) -> u32 {
         match &self.offsets {
             None => self.base.saturating_add(i),
-            Some(o) => o
-                .get(i as usize)
-                .or(o.last())
-                .copied()
-                .unwrap_or(self.base),
+            Some(o) => o.get(i as usize).or(o.last()).copied().unwrap_or(self.base),
         }
     }
 

@@ -1,7 +1,7 @@
 //! A cheap scan before parsing that bounds how deep the recursive-descent parser will go.
 
-use super::ast::Range;
 use super::Origin;
+use super::ast::Range;
 use crate::diag::{Code, Diagnostic};
 use crate::limits::Limits;
 

@@ -1,0 +1,32 @@
+//! Data-driven expression cases: each file under `tests/inputs/expr/` holds expressions, one
+//! per line (`#` lines are comments, an optional `  -- vars: {json}` suffix binds variables).
+//! The snapshot shows each expression with its value or its rendered diagnostics.
+
+use quotient::diag::render;
+use quotient::limits::Limits;
+use quotient::standalone;
+
+#[test]
+fn expression_cases() {
+    insta::glob!("inputs/expr/*.txt", |path| {
+        let text = std::fs::read_to_string(path).expect("test input is readable");
+        let mut out = String::new();
+        for line in text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let (expr, vars) = match line.split_once("  -- vars: ") {
+                Some((e, v)) => (e, serde_json::from_str(v).expect("vars are a JSON object")),
+                None => (line, serde_json::Map::new()),
+            };
+            let evaluation = standalone::evaluate(expr, &vars, &Limits::default());
+            out.push_str(&format!(">>> {expr}\n"));
+            match evaluation.result {
+                Ok(v) => out.push_str(&format!("{v}\n")),
+                Err(ds) => out.push_str(&render::human_all(&ds, &evaluation.sources)),
+            }
+            out.push('\n');
+        }
+        insta::assert_snapshot!(out);
+    });
+}
