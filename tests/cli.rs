@@ -35,7 +35,7 @@ fn check_fails_with_located_diagnostics() {
         "{err}"
     );
     assert!(
-        err.contains("--> tests/inputs/policies/unknown_unit_in_eligibility.yaml:30:20"),
+        err.contains("--> tests/inputs/policies/unknown_unit_in_eligibility.yaml:31:20"),
         "{err}"
     );
     assert!(err.contains("help: did you mean `credit`?"), "{err}");
@@ -58,7 +58,7 @@ fn check_json_gives_one_object_per_diagnostic() {
         .iter()
         .find(|l| l["code"] == "E0100")
         .expect("the unknown unit is reported");
-    assert_eq!(unit["line"], 30);
+    assert_eq!(unit["line"], 31);
     assert_eq!(unit["column"], 20);
     assert_eq!(unit["end_column"], 27);
     assert_eq!(unit["name"], "unknown-unit");
