@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// The module map is in ARCHITECTURE.md: diag (diagnostics), syntax (parsing expressions),
+// check (names, types, units), expr (compiled programs), policy (YAML policies), cli.
 
 pub mod check;
 pub mod cli;
@@ -9,3 +11,7 @@ pub mod limits;
 pub mod policy;
 pub mod standalone;
 pub(crate) mod syntax;
+
+pub use diag::{Code, Diagnostic};
+pub use limits::Limits;
+pub use policy::{Loaded, Policy, PolicySet, load_paths, load_str};
