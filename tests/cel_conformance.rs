@@ -10,8 +10,13 @@ use std::path::PathBuf;
 
 const SUPPORTED: &[&str] = &["map", "null", "macro", "regex"];
 
+/// `../shared/cel-conformance/cases.json`, or the file named by `QUOTIENT_CEL_CASES`.
 fn cases_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cel-conformance/cases.json")
+    std::env::var_os("QUOTIENT_CEL_CASES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cel-conformance/cases.json")
+        })
 }
 
 /// Converts an expected conformance value into our value model (`None` for kinds we lack).
@@ -56,8 +61,8 @@ fn same(a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
-#[test]
-fn cel_conformance() {
+/// A harness-less test binary (see `Cargo.toml`), so its closing line reaches CI's log.
+fn main() {
     let path = cases_path();
     let Ok(text) = std::fs::read_to_string(&path) else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -69,7 +74,13 @@ fn cel_conformance() {
         println!("skipped: conformance data not found at {}", path.display());
         return;
     };
-    let cases: Vec<Json> = serde_json::from_str(&text).expect("cases.json is valid JSON");
+    let cases: Vec<Json> = match serde_json::from_str(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{} is not valid JSON: {e}", path.display());
+            std::process::exit(1);
+        }
+    };
     let limits = Limits::default();
     let (mut passed, mut failed) = (0usize, 0usize);
     for case in &cases {
@@ -107,7 +118,8 @@ fn cel_conformance() {
             println!("FAILED {name}: `{expr}` expected {expect}, got {got:?}");
         }
     }
-    println!("{passed} passed, {failed} failed");
-    assert!(passed > 0, "no conformance case was run");
-    assert_eq!(failed, 0, "{failed} conformance case(s) failed");
+    println!("cel conformance: {passed} passed, {failed} failed");
+    if passed == 0 || failed > 0 {
+        std::process::exit(1);
+    }
 }
