@@ -7,7 +7,9 @@ use quotient::policy::{self, Policy};
 use std::path::Path;
 
 fn dir(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inputs/versions").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/inputs/versions")
+        .join(name)
 }
 
 #[test]
@@ -16,12 +18,21 @@ fn the_version_in_force_decides() {
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     let set = loaded.single().expect("one policy with two versions");
     assert_eq!(set.versions().len(), 2);
-    let at = |s: &str| set.at(s.parse().expect("instant")).map(|p| p.version.clone());
-    assert_eq!(at("2026-03-01T00:00:00Z"), None, "nothing is in force before the first version");
+    let at = |s: &str| {
+        set.at(s.parse().expect("instant"))
+            .map(|p| p.version.clone())
+    };
+    assert_eq!(
+        at("2026-03-01T00:00:00Z"),
+        None,
+        "nothing is in force before the first version"
+    );
     assert_eq!(at("2026-03-16T00:00:00Z").as_deref(), Some("2026.03"));
     assert_eq!(at("2026-05-31T23:59:59Z").as_deref(), Some("2026.03"));
     assert_eq!(at("2026-06-01T00:00:00Z").as_deref(), Some("2026.06"));
-    let june = set.at("2026-07-01T00:00:00Z".parse().expect("instant")).expect("june version");
+    let june = set
+        .at("2026-07-01T00:00:00Z".parse().expect("instant"))
+        .expect("june version");
     assert_eq!(june.exchanges[0].ratio.to.to_string(), "35");
 }
 
@@ -29,7 +40,14 @@ fn the_version_in_force_decides() {
 fn two_versions_at_the_same_instant_conflict() {
     let loaded = policy::load_paths(&[dir("conflict")], &Limits::default());
     assert!(loaded.policies.is_empty());
-    assert!(loaded.diagnostics.iter().any(|d| d.code == Code::VersionConflict), "{:?}", loaded.diagnostics);
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::VersionConflict),
+        "{:?}",
+        loaded.diagnostics
+    );
 }
 
 #[test]
