@@ -3,6 +3,7 @@
 // The module map is in ARCHITECTURE.md: diag (diagnostics), syntax (parsing expressions),
 // check (names, types, units), expr (compiled programs), policy (YAML policies), cli.
 
+pub mod account;
 pub mod check;
 pub mod cli;
 pub mod diag;

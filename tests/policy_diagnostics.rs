@@ -20,20 +20,28 @@ fn expectations(text: &str) -> Vec<(String, String)> {
 
 #[test]
 fn broken_policies_report_located_diagnostics() {
+    // Failures are collected so one run reports every broken case, not just the first.
+    let failures = std::cell::RefCell::new(Vec::<String>::new());
     insta::glob!("inputs/policies/*.yaml", |path| {
         let bytes = std::fs::read(path).expect("test input is readable");
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let name = format!("tests/inputs/policies/{file_name}");
         let loaded = policy::load_bytes(&name, &bytes, &Limits::default());
-        assert!(loaded.has_errors(), "{name} should not load");
-        assert!(
-            loaded.policies.is_empty(),
-            "{name}: a policy with errors must not be handed out"
-        );
+        let fail = |m: String| failures.borrow_mut().push(m);
+        if !loaded.has_errors() {
+            fail(format!("{name} should not load"));
+        }
+        if !loaded.policies.is_empty() {
+            fail(format!(
+                "{name}: a policy with errors must not be handed out"
+            ));
+        }
 
         let text = String::from_utf8_lossy(&bytes);
         let wanted = expectations(&text);
-        assert!(!wanted.is_empty(), "{name} has no `# expect:` line");
+        if wanted.is_empty() {
+            fail(format!("{name} has no `# expect:` line"));
+        }
         for (code, covered) in &wanted {
             let hit = loaded.diagnostics.iter().any(|d| {
                 d.code.id() == code
@@ -41,14 +49,22 @@ fn broken_policies_report_located_diagnostics() {
                         text.get(s.start as usize..s.end as usize) == Some(covered.as_str())
                     })
             });
-            assert!(
-                hit,
-                "{name}: no {code} diagnostic covering `{covered}`; got:\n{}",
-                render::human_all(&loaded.diagnostics, &loaded.sources)
-            );
+            if !hit {
+                fail(format!(
+                    "{name}: no {code} diagnostic covering `{covered}`; got:\n{}",
+                    render::human_all(&loaded.diagnostics, &loaded.sources)
+                ));
+            }
         }
         insta::assert_snapshot!(render::human_all(&loaded.diagnostics, &loaded.sources));
     });
+    let failures = failures.into_inner();
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -73,7 +73,7 @@ impl<'a> Checker<'a> {
         let d = if d.help.is_none() {
             let help = match d.code {
                 Code::TypeMismatch => {
-                    "both sides must be of the same kind; convert with `int()`, `decimal()` or `string()`"
+                    "check the kinds of the values here; convert with `int()`, `decimal()` or `string()` where needed"
                 }
                 Code::WrongArity => "see the function list in the README's expression reference",
                 Code::UnknownName => "nothing is in scope here under that name",
@@ -128,7 +128,7 @@ impl<'a> Checker<'a> {
             }
             Expect::Any => (String::new(), String::new()),
         };
-        let code = if matches!(ty, Type::Amount(_)) {
+        let code = if matches!((ty, expect), (Type::Amount(_), Expect::Amount(_))) {
             Code::UnitMismatch
         } else {
             Code::WrongResultType
@@ -272,6 +272,9 @@ impl<'a> Checker<'a> {
                                 Diagnostic::error(
                                     Code::TypeMismatch,
                                     format!("`!` needs a bool, found {}", self.ty(&t)),
+                                )
+                                .with_help(
+                                    "`!` negates a condition; compare first, like `!(x > 0)`",
                                 ),
                                 r,
                             ));
@@ -334,7 +337,11 @@ impl<'a> Checker<'a> {
         self.report(
             Diagnostic::error(
                 Code::UnitMismatch,
-                format!("{what} mixes units: {} and {}", self.ty(a), self.ty(b)),
+                format!(
+                    "units do not match in {what}: {} and {}",
+                    self.ty(a),
+                    self.ty(b)
+                ),
             )
             .with_help(
                 "amounts of different units cannot be combined; convert with an exchange instead",
@@ -569,39 +576,46 @@ impl<'a> Checker<'a> {
                     }
                 };
                 match base {
-                    Resolved::Group(entries, path, members) => match entries
-                        .iter()
-                        .find(|en| en.name == field.text)
-                    {
-                        Some(entry) => {
-                            Ok(self.entry(entry, format!("{path}.{}", field.text), e.range))
-                        }
-                        None => {
-                            let d = match members {
-                                Some((code, noun)) => Diagnostic::error(
-                                    code,
-                                    format!("unknown {noun} `{}` in `{path}`", field.text),
-                                ),
-                                None => Diagnostic::error(
-                                    Code::UnknownField,
-                                    format!("`{path}` has no field `{}`", field.text),
-                                ),
+                    Resolved::Group(entries, path, members) => {
+                        match entries.iter().find(|en| en.name == field.text) {
+                            Some(entry) => {
+                                Ok(self.entry(entry, format!("{path}.{}", field.text), e.range))
                             }
-                            .suggest(&field.text, entries.iter().map(|en| en.name.as_str()));
-                            let d = if d.help.is_none() {
-                                let names: Vec<String> =
-                                    entries.iter().map(|en| format!("`{}`", en.name)).collect();
-                                if names.is_empty() {
-                                    d.with_help(format!("`{path}` has no fields in this policy"))
-                                } else {
-                                    d.with_help(format!("fields of `{path}`: {}", names.join(", ")))
+                            None => {
+                                let d = match members {
+                                    Some((code, noun)) => Diagnostic::error(
+                                        code,
+                                        format!("unknown {noun} `{}` in `{path}`", field.text),
+                                    ),
+                                    None => Diagnostic::error(
+                                        Code::UnknownField,
+                                        format!("`{path}` has no field `{}`", field.text),
+                                    ),
                                 }
-                            } else {
-                                d
-                            };
-                            Err(self.report(d, field.range))
+                                .suggest(&field.text, entries.iter().map(|en| en.name.as_str()));
+                                let d = if d.help.is_none() {
+                                    let names: Vec<String> =
+                                        entries.iter().map(|en| format!("`{}`", en.name)).collect();
+                                    match (names.is_empty(), members) {
+                                        (true, _) => d.with_help(format!(
+                                            "`{path}` has no fields in this policy"
+                                        )),
+                                        (false, Some((_, noun))) => d.with_help(format!(
+                                            "declared {noun}s: {}",
+                                            names.join(", ")
+                                        )),
+                                        (false, None) => d.with_help(format!(
+                                            "fields of `{path}`: {}",
+                                            names.join(", ")
+                                        )),
+                                    }
+                                } else {
+                                    d
+                                };
+                                Err(self.report(d, field.range))
+                            }
                         }
-                    },
+                    }
                     Resolved::Value(n, t) => self
                         .select_value(n, t, field, e.range)
                         .map(|(n, t)| Resolved::Value(n, t)),

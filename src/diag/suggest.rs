@@ -6,17 +6,18 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let wrong_lower = wrong.to_lowercase();
-    let limit = (wrong.chars().count() / 3).max(1);
+    let len = wrong.chars().count();
+    // Names shorter than three characters are too short for a guess to mean anything.
+    let limit = if len < 3 { 0 } else { (len / 3).max(1) };
     candidates
         .into_iter()
         .filter(|c| *c != wrong)
         .map(|c| {
             let d = distance(&wrong_lower, &c.to_lowercase());
-            // A plural or singular slip ("credits" for "credit") counts as one edit.
             (d, c)
         })
         .filter(|(d, c)| {
-            *d <= limit || c.to_lowercase().starts_with(&wrong_lower) && wrong.len() >= 3
+            (*d <= limit && limit > 0) || c.to_lowercase().starts_with(&wrong_lower) && len >= 3
         })
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
         .map(|(_, c)| c)

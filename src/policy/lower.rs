@@ -181,6 +181,10 @@ impl Reader<'_> {
     }
 
     fn unit_ref(&mut self, node: &YNode, units: &[Unit]) -> Option<UnitId> {
+        // With no units at all, the missing `units` section is the one error worth reading.
+        if units.is_empty() {
+            return None;
+        }
         let names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
         self.lookup(node, "unit", Code::UnknownUnit, &names)
             .and_then(|i| u8::try_from(i).ok())
@@ -955,7 +959,11 @@ impl Reader<'_> {
                             format!("plan `{}`'s full allowance of {} `{}` {what}", plan.name, a.amount, units[e.from.0 as usize].name),
                         )
                         .at(ratio_node.span)
-                        .with_help("change the ratio or the rounding, or set `allow_zero: true` to allow giving nothing"),
+                        .with_help(if e.rounding == Rounding::Exact {
+                            "use `floor`, `ceiling` or `half_even`, or a ratio under which the allowance converts exactly"
+                        } else {
+                            "change the ratio or the rounding, or set `allow_zero: true` to allow giving nothing"
+                        }),
                     );
                     return;
                 }

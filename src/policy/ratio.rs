@@ -43,7 +43,8 @@ pub(super) fn parse<'t>(
                 .split_whitespace()
                 .map(|w| (start + (w.as_ptr() as usize - s.as_ptr() as usize), w))
                 .collect();
-            let whole = Range::new(start, start + s.trim_end().len());
+            let lead = s.len() - s.trim_start().len();
+            let whole = Range::new(start + lead, start + s.trim_end().len());
             match words.as_slice() {
                 [(a_at, a), (u_at, u)] => {
                     let ar = Range::new(*a_at, a_at + a.len());

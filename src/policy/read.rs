@@ -33,7 +33,8 @@ impl<'n> Fields<'n> {
                                 Code::WrongType,
                                 format!("a key in {what} must be a name, found {}", k.describe()),
                             )
-                            .at(k.span),
+                            .at(k.span)
+                            .with_help("keys are plain names, like `credit`"),
                         ),
                     }
                 }
@@ -60,7 +61,8 @@ impl<'n> Fields<'n> {
                             node.describe()
                         ),
                     )
-                    .at(node.span),
+                    .at(node.span)
+                    .with_help("write one `key: value` per line, indented under it"),
                 );
                 None
             }
@@ -139,7 +141,8 @@ pub fn text(node: &YNode, what: &str, diags: &mut Diagnostics) -> Option<String>
                     Code::WrongType,
                     format!("{what} must be text, found {}", node.describe()),
                 )
-                .at(node.span),
+                .at(node.span)
+                .with_help("write a single value here, quoted if it contains `:` or `#`"),
             );
             None
         }

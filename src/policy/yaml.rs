@@ -31,12 +31,14 @@ pub enum YKind {
 }
 
 impl YNode {
-    pub fn describe(&self) -> &'static str {
-        match self.kind {
-            YKind::Null => "nothing",
-            YKind::Scalar(_) => "a value",
-            YKind::Seq(_) => "a list",
-            YKind::Map(_) => "a mapping",
+    /// How the node is named in a message: `` the text `monthly` ``, `a list`, ...
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            YKind::Null => "nothing".into(),
+            YKind::Scalar(s) if s.chars().count() <= 40 && !s.contains('\n') => format!("`{s}`"),
+            YKind::Scalar(_) => "a text".into(),
+            YKind::Seq(_) => "a list".into(),
+            YKind::Map(_) => "a mapping".into(),
         }
     }
 
@@ -128,39 +130,64 @@ impl<'de> Deserialize<'de> for Raw {
 pub fn parse(text: &str, file: FileId) -> Result<YNode, Diagnostic> {
     match serde_saphyr::from_str::<Spanned<Raw>>(text) {
         Ok(root) => Ok(convert(root, text, file)),
-        Err(e) => {
-            let rendered = e.to_string();
-            let first = rendered.lines().next().unwrap_or("invalid YAML");
-            // "error: line 2 column 2: illegal placement of ':' indicator" -> the message part.
-            let message = first
-                .find("column ")
-                .and_then(|i| first[i..].find(": ").map(|j| &first[i + j + 2..]))
-                .unwrap_or(first)
-                .trim();
-            let span = e
-                .location()
-                .and_then(|l| l.span().byte_offset())
-                .map(|o| usize::try_from(o).unwrap_or(0))
-                .map(|o| {
-                    Span::new(
-                        file,
-                        o,
-                        o + text
-                            .get(o..)
-                            .and_then(|s| s.chars().next())
-                            .map_or(0, char::len_utf8),
-                    )
-                });
-            let mut d = Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
-                .with_help(
-                    "check indentation, `:` after keys, and that quotes and brackets are closed",
-                );
-            if let Some(s) = span {
-                d = d.at(s);
-            }
-            Err(d)
-        }
+        Err(e) => Err(syntax_error(&e, text, file)),
     }
+}
+
+fn syntax_error(e: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic {
+    let rendered = e.to_string();
+    let first = rendered.lines().next().unwrap_or("invalid YAML");
+    // "error: line 2 column 2: illegal placement of ':' indicator" -> the message part.
+    let message = first
+        .find("column ")
+        .and_then(|i| first[i..].find(": ").map(|j| &first[i + j + 2..]))
+        .unwrap_or(first)
+        .trim();
+    let duplicate = message.starts_with("duplicate mapping key");
+    // serde-saphyr's own advice on options is not for policy authors.
+    let message = message
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(message);
+    // The byte offset when known, else the line and column.
+    let offset = e.location().and_then(|l| {
+        let by_byte = l.span().byte_offset().and_then(|o| usize::try_from(o).ok());
+        by_byte.or_else(|| offset_of(text, l.line(), l.column()))
+    });
+    let help = if duplicate {
+        "each key may appear only once in a mapping: remove or rename one"
+    } else {
+        "check indentation (spaces, not tabs), `:` after keys, and that quotes and brackets are closed"
+    };
+    let mut d =
+        Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}")).with_help(help);
+    // A tab is reported where the scanner gave up, which can be a line early: point at the tab.
+    let offset = if message.contains("tab") {
+        offset.map(|o| nearest_tab(text, o))
+    } else {
+        offset
+    };
+    if let Some(o) = offset.map(|o| o.min(text.len())) {
+        let rest = text.get(o..).unwrap_or("");
+        let width = if duplicate {
+            // The whole key, not just its first character.
+            rest.find([':', '\n', ' ']).unwrap_or(rest.len())
+        } else {
+            rest.chars().next().map_or(0, char::len_utf8)
+        };
+        d = d.at(Span::new(file, o, o + width));
+    }
+    d
+}
+
+/// Byte offset of a 1-based line and 1-based character column.
+fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
+    let line = usize::try_from(line).ok()?.checked_sub(1)?;
+    let column = usize::try_from(column).ok()?.checked_sub(1)?;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let in_line = text.get(start..)?.split('\n').next()?;
+    let within: usize = in_line.chars().take(column).map(char::len_utf8).sum();
+    Some(start + within)
 }
 
 fn span_of(s: &serde_saphyr::Location, text: &str, file: FileId) -> Span {
@@ -211,20 +238,64 @@ fn convert(node: Spanned<Raw>, text: &str, file: FileId) -> YNode {
                 origin: Some(origin),
             }
         }
-        Raw::Seq(items) => YNode {
-            kind: YKind::Seq(items.into_iter().map(|i| convert(i, text, file)).collect()),
-            span,
-            origin: None,
-        },
-        Raw::Map(entries) => YNode {
-            kind: YKind::Map(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (convert(k, text, file), convert(v, text, file)))
-                    .collect(),
-            ),
-            span,
-            origin: None,
-        },
+        Raw::Seq(items) => {
+            let items: Vec<YNode> = items.into_iter().map(|i| convert(i, text, file)).collect();
+            let last = items.last().map(|n| n.span.end);
+            YNode {
+                kind: YKind::Seq(items),
+                span: collection_span(span, last, text),
+                origin: None,
+            }
+        }
+        Raw::Map(entries) => {
+            let entries: Vec<(YNode, YNode)> = entries
+                .into_iter()
+                .map(|(k, v)| (convert(k, text, file), convert(v, text, file)))
+                .collect();
+            let last = entries.last().map(|(k, v)| k.span.end.max(v.span.end));
+            YNode {
+                kind: YKind::Map(entries),
+                span: collection_span(span, last, text),
+                origin: None,
+            }
+        }
     }
+}
+
+/// A list or mapping spans from its start to its last item, and for `[...]` and `{...}` to the
+/// closing bracket, so a caret can underline the whole value.
+fn collection_span(span: Span, last_item_end: Option<u32>, text: &str) -> Span {
+    let mut end = span.end.max(last_item_end.unwrap_or(span.end));
+    let closer = match text.as_bytes().get(span.start as usize) {
+        Some(b'[') => Some(b']'),
+        Some(b'{') => Some(b'}'),
+        _ => None,
+    };
+    if let Some(closer) = closer {
+        let bytes = text.as_bytes();
+        let mut i = end as usize;
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | b',') {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&closer) {
+            end = u32::try_from(i + 1).unwrap_or(end);
+        }
+    }
+    Span { end, ..span }
+}
+
+/// The first tab from the start of `offset`'s line through the next line, or `offset` itself.
+fn nearest_tab(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let line_start = text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let window_end = text
+        .get(line_start..)
+        .and_then(|t| t.match_indices('\n').nth(1).map(|(i, _)| line_start + i))
+        .unwrap_or(text.len());
+    text.get(line_start..window_end)
+        .and_then(|w| w.find('\t'))
+        .map_or(offset, |i| line_start + i)
 }

@@ -378,7 +378,9 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, origin: &Origin) -> Di
         }
         Some(c) => format!("unexpected `{c}`"),
     };
+    let unclosed_text = what == "text is not closed";
     let message = match expected.as_slice() {
+        _ if unclosed_text => what,
         [] => what,
         [one] => format!("{what}, expected {one}"),
         [init @ .., last] => format!("{what}, expected {} or {last}", init.join(", ")),
@@ -386,12 +388,21 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, origin: &Origin) -> Di
     let width = found.map(char::len_utf8).unwrap_or(0);
     let mut d =
         Diagnostic::error(Code::ExprSyntax, message).at(origin.span(Range::new(pos, pos + width)));
-    if found.is_none() && expected.contains(&"an expression") {
-        d = d.with_help("the expression stops too early: an operand is missing");
-    } else if found == Some('=') {
-        d = d.with_help("compare with `==`; a single `=` is not an operator");
-    } else if let Some(c @ ('\'' | '"')) = found {
-        d = d.with_help(format!("close the text with a matching `{c}`"));
-    }
+    let help = match found {
+        None if expected.contains(&"an expression") => {
+            "the expression stops too early: an operand is missing".to_string()
+        }
+        None if expected.contains(&"`)`") => "a `(` is not closed: add `)`".to_string(),
+        None if expected.contains(&"`]`") => "a `[` is not closed: add `]`".to_string(),
+        None if expected.contains(&"`}`") => "a `{` is not closed: add `}`".to_string(),
+        None => "the expression stops too early".to_string(),
+        Some('=') => "compare with `==`; a single `=` is not an operator".to_string(),
+        Some(c @ ('\'' | '"')) => format!("close the text with a matching `{c}`"),
+        Some(')') => "this `)` has no matching `(`".to_string(),
+        Some(']') => "this `]` has no matching `[`".to_string(),
+        Some('}') => "this `}` has no matching `{`".to_string(),
+        Some(_) => "see the README's expression reference for what may appear here".to_string(),
+    };
+    d = d.with_help(help);
     d
 }

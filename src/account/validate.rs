@@ -1,0 +1,148 @@
+//! Checking a snapshot against a policy: every problem, each with the path of the field.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::Snapshot;
+use crate::diag::did_you_mean;
+use crate::policy::Policy;
+
+/// One thing wrong with a snapshot, at a field path such as `grants[2].remaining`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct SnapshotProblem {
+    pub path: String,
+    pub message: String,
+}
+
+fn near(wrong: &str, names: impl IntoIterator<Item = String>) -> String {
+    let names: Vec<String> = names.into_iter().collect();
+    match did_you_mean(wrong, names.iter().map(String::as_str)) {
+        Some(n) => format!(" (did you mean `{n}`?)"),
+        None => String::new(),
+    }
+}
+
+/// Every inconsistency between the snapshot and the policy, or within the snapshot.
+pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
+    let mut out = Vec::new();
+    let mut problem = |path: String, message: String| out.push(SnapshotProblem { path, message });
+    if s.id.trim().is_empty() {
+        problem("id".into(), "the account id is empty".into());
+    }
+    let plan = policy.plans.iter().find(|p| p.name == s.plan);
+    if plan.is_none() {
+        problem(
+            "plan".into(),
+            format!(
+                "unknown plan `{}`{}",
+                s.plan,
+                near(&s.plan, policy.plans.iter().map(|p| p.name.clone()))
+            ),
+        );
+    }
+    if policy.mode_id(&s.mode).is_none() {
+        problem(
+            "mode".into(),
+            format!(
+                "unknown mode `{}`{}",
+                s.mode,
+                near(&s.mode, policy.modes.iter().cloned())
+            ),
+        );
+    }
+    if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        problem(
+            "time_zone".into(),
+            format!(
+                "unknown time zone `{}`{}",
+                s.time_zone,
+                near(
+                    &s.time_zone,
+                    chrono_tz::TZ_VARIANTS.iter().map(|z| z.name().to_string())
+                )
+            ),
+        );
+    }
+    let mut ids = BTreeSet::new();
+    for (i, g) in s.grants.iter().enumerate() {
+        let at = |f: &str| format!("grants[{i}].{f}");
+        if !ids.insert(g.id.as_str()) {
+            problem(at("id"), format!("grant id `{}` is used twice", g.id));
+        }
+        match policy.units.iter().find(|u| u.name == g.unit) {
+            None => problem(
+                at("unit"),
+                format!(
+                    "unknown unit `{}`{}",
+                    g.unit,
+                    near(&g.unit, policy.unit_names())
+                ),
+            ),
+            Some(u) => {
+                for (field, v) in [("amount", g.amount), ("remaining", g.remaining)] {
+                    if v.normalize().scale() > u.decimals {
+                        problem(
+                            at(field),
+                            format!(
+                                "{v} has more decimal places than `{}` allows ({})",
+                                u.name, u.decimals
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if g.amount < Decimal::ZERO {
+            problem(at("amount"), format!("amount {} is negative", g.amount));
+        }
+        if g.remaining < Decimal::ZERO {
+            problem(
+                at("remaining"),
+                format!("remaining {} is negative", g.remaining),
+            );
+        }
+        if g.remaining > g.amount {
+            problem(
+                at("remaining"),
+                format!(
+                    "remaining {} is more than the granted {}",
+                    g.remaining, g.amount
+                ),
+            );
+        }
+        if let Some(e) = g.expires {
+            if e <= g.effective {
+                problem(
+                    at("expires"),
+                    format!(
+                        "expires at {} but becomes effective only at {}",
+                        e.to_rfc3339(),
+                        g.effective.to_rfc3339()
+                    ),
+                );
+            }
+        }
+    }
+    for (i, x) in s.exchanges.iter().enumerate() {
+        match policy.exchanges.iter().find(|e| e.name == x.exchange) {
+            None => problem(
+                format!("exchanges[{i}].exchange"),
+                format!(
+                    "unknown exchange `{}`{}",
+                    x.exchange,
+                    near(&x.exchange, policy.exchanges.iter().map(|e| e.name.clone()))
+                ),
+            ),
+            Some(e) if e.one_time && s.exchanges[..i].iter().any(|p| p.exchange == x.exchange) => {
+                problem(
+                    format!("exchanges[{i}]"),
+                    format!("one-time exchange `{}` is recorded twice", x.exchange),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}

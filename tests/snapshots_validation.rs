@@ -1,0 +1,58 @@
+//! Malformed account snapshots under `tests/inputs/accounts/`: each gets every problem listed
+//! with the field it is in (or the line and column for JSON that does not parse). The sample
+//! accounts in `examples/accounts/` are valid.
+
+use quotient::account;
+use quotient::limits::Limits;
+use quotient::policy;
+use std::path::Path;
+
+fn capcut() -> std::sync::Arc<quotient::Policy> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/capcut-pro.yaml");
+    let loaded = policy::load_paths(&[path], &Limits::default());
+    loaded
+        .single()
+        .and_then(|s| s.latest())
+        .cloned()
+        .expect("capcut-pro loads")
+}
+
+fn problems(text: &str, policy: &quotient::Policy) -> Vec<String> {
+    match account::from_json(text) {
+        Ok(s) => account::validate(&s, policy)
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        Err(e) => vec![e.to_string()],
+    }
+}
+
+#[test]
+fn malformed_snapshots_are_reported_field_by_field() {
+    let policy = capcut();
+    insta::glob!("inputs/accounts/*.json", |path| {
+        let text = std::fs::read_to_string(path).expect("readable");
+        let found = problems(&text, &policy);
+        assert!(!found.is_empty(), "{} should have problems", path.display());
+        insta::assert_snapshot!(found.join("\n"));
+    });
+}
+
+#[test]
+fn sample_accounts_are_valid() {
+    let policy = capcut();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/accounts");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).expect("examples/accounts exists") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        assert_eq!(
+            problems(&text, &policy),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen > 0);
+}
