@@ -715,19 +715,7 @@ impl<'a> Checker<'a> {
                 ];
                 let d =
                     Diagnostic::error(Code::UnknownFunction, format!("unknown function `{name}`"))
-                        .suggest(name, known);
-                let d = if d.help.is_none() {
-                    d.with_help(format!(
-                        "functions: {}",
-                        known
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                } else {
-                    d
-                };
+                        .suggest_or_list(name, &known, "functions");
                 return Err(self.report(d, func.range));
             }
         };

@@ -79,6 +79,17 @@ impl Diagnostic {
         }
     }
 
+    /// Adds `did you mean ...?` when a near name exists, and otherwise lists the choices as
+    /// `{label}: `a`, `b``, so an unknown name always comes with a way forward.
+    pub fn suggest_or_list(self, wrong: &str, candidates: &[&str], label: &str) -> Self {
+        let d = self.suggest(wrong, candidates.iter().copied());
+        if d.help.is_some() || candidates.is_empty() {
+            return d;
+        }
+        let list: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+        d.with_help(format!("{label}: {}", list.join(", ")))
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

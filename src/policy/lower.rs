@@ -159,20 +159,13 @@ impl Reader<'_> {
         }
         let d = Diagnostic::error(code, format!("unknown {kind} `{s}`"))
             .at(node.span)
-            .suggest(s, names.iter().map(String::as_str));
-        let d = if d.help.is_none() {
-            if names.is_empty() {
-                d.with_help(format!("this policy declares no {kind}s"))
-            } else {
-                d.with_help(format!(
-                    "declared {kind}s: {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            }
+            .suggest_or_list(
+                s,
+                &names.iter().map(String::as_str).collect::<Vec<_>>(),
+                &format!("declared {kind}s"),
+            );
+        let d = if names.is_empty() {
+            d.with_help(format!("this policy declares no {kind}s"))
         } else {
             d
         };

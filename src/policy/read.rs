@@ -112,20 +112,7 @@ impl<'n> Fields<'n> {
                     format!("unknown key `{key}` in {}", self.what),
                 )
                 .at(knode.span);
-                let d = d.suggest(key, known.iter().copied());
-                let d = if d.help.is_none() {
-                    d.with_help(format!(
-                        "known keys: {}",
-                        known
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                } else {
-                    d
-                };
-                diags.push(d);
+                diags.push(d.suggest_or_list(key, known, "known keys"));
             }
         }
     }
@@ -179,23 +166,7 @@ pub fn word<'w>(
     let shown = s.map_or_else(|| node.describe().to_string(), |s| format!("`{s}`"));
     let d =
         Diagnostic::error(Code::InvalidValue, format!("{what} cannot be {shown}")).at(node.span);
-    let d = match s {
-        Some(s) => d.suggest(s, words.iter().copied()),
-        None => d,
-    };
-    let d = if d.help.is_none() {
-        d.with_help(format!(
-            "write one of {}",
-            words
-                .iter()
-                .map(|w| format!("`{w}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    } else {
-        d
-    };
-    diags.push(d);
+    diags.push(d.suggest_or_list(s.unwrap_or(""), words, "allowed values"));
     None
 }
 
