@@ -6,6 +6,7 @@
 pub mod account;
 pub mod check;
 pub mod cli;
+pub mod cycle;
 pub mod diag;
 pub mod expr;
 pub mod limits;

@@ -88,3 +88,40 @@ fn expr_prints_values_and_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("must be a JSON object"), "{err}");
 }
+
+#[test]
+fn cycles_prints_month_end_clamped_boundaries() {
+    let (code, out, err) = quotient(&[
+        "cycles",
+        "--anchor",
+        "2027-01-31T15:00:00Z",
+        "--tz",
+        "America/New_York",
+        "--count",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(
+        lines[1].starts_with("    0  2027-01-31T15:00:00Z  2027-02-28T15:00:00Z"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("    1  2027-02-28T15:00:00Z  2027-03-31T14:00:00Z"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("    2  2027-03-31T14:00:00Z  2027-04-30T14:00:00Z"),
+        "{out}"
+    );
+    let (code, _, err) = quotient(&[
+        "cycles",
+        "--anchor",
+        "2027-01-31T15:00:00Z",
+        "--tz",
+        "Europe/Berln",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("Europe/Berlin"), "{err}");
+}

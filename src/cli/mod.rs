@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod cycles;
 mod expr;
 
 use std::io::Write;
@@ -26,6 +27,8 @@ usage:
       check policies; exit 0 when clean, 1 on errors
   quotient expr '<expression>' [--vars '<json object>']
       evaluate one expression and print its value or error
+  quotient cycles --anchor <instant> [--tz <zone>] [--period monthly|yearly] [--from <instant>] [--count N]
+      print billing-cycle boundaries (half-open: each end is the next start)
   quotient help
 ";
 
@@ -39,6 +42,7 @@ pub fn run(argv: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cmd.as_str() {
         "check" => check::run(&mut args, out, err),
         "expr" => expr::run(&mut args, out, err),
+        "cycles" => cycles::run(&mut args, out, err),
         "help" | "--help" | "-h" => {
             let _ = write!(out, "{USAGE}");
             Ok(exit::OK)

@@ -1,0 +1,43 @@
+//! What can go wrong when building a billing calendar or asking it for a cycle.
+//!
+//! Every bound the calendar enforces shows up here as an error rather than a long loop or a
+//! panic; messages name the input and the limit, never an internal type.
+
+use chrono::{DateTime, Utc};
+
+/// An error from the billing-cycle calendar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CycleError {
+    /// The time zone name is not in the IANA database.
+    #[error("unknown time zone `{zone}`{}", hint(suggestion.as_deref()))]
+    UnknownTimeZone {
+        zone: String,
+        /// The nearest known zone name, when there is a plausible one.
+        suggestion: Option<String>,
+    },
+    /// The instant lies before the anchor, so no cycle contains it.
+    #[error("`{at}` is before the billing anchor `{anchor}`")]
+    BeforeAnchor {
+        at: DateTime<Utc>,
+        anchor: DateTime<Utc>,
+    },
+    /// The cycle index is negative or above the supported maximum.
+    #[error("cycle {index} is out of range; cycles are numbered 0 to {max}")]
+    IndexOutOfRange { index: i64, max: i64 },
+    /// More cycles were asked for at once than allowed.
+    #[error("asked for {count} cycles at once; at most {max} are allowed")]
+    TooManyCycles { count: usize, max: usize },
+    /// The cycle's start falls outside the dates the calendar can represent.
+    #[error("cycle {index} falls outside the dates the calendar can represent")]
+    CycleOutOfRange { index: i64 },
+    /// The instant's local reading falls outside the dates the calendar can represent.
+    #[error("`{at}` is outside the dates the calendar can represent")]
+    InstantOutOfRange { at: DateTime<Utc> },
+}
+
+fn hint(suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(name) => format!("; did you mean `{name}`?"),
+        None => String::new(),
+    }
+}
