@@ -249,12 +249,26 @@ impl Reader<'_> {
         };
         let time_zone = match f.get("time_zone") {
             None => Some(TimeZoneSource::Account),
-            Some(n) => read::text(n, "`time_zone`", self.diags).map(|s| {
-                if s.trim() == "account" {
-                    TimeZoneSource::Account
-                } else {
-                    TimeZoneSource::Fixed(s.trim().to_string())
+            Some(n) => read::text(n, "`time_zone`", self.diags).and_then(|s| {
+                let zone = s.trim();
+                if zone == "account" {
+                    return Some(TimeZoneSource::Account);
                 }
+                if crate::cycle::parse_time_zone(zone).is_ok() {
+                    return Some(TimeZoneSource::Fixed(zone.to_string()));
+                }
+                let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
+                let d =
+                    Diagnostic::error(Code::InvalidValue, format!("unknown time zone `{zone}`"))
+                        .at(n.span)
+                        .suggest(zone, names);
+                let d = if d.help.is_none() {
+                    d.with_help("write `account`, or an IANA zone such as `UTC` or `Europe/Berlin`")
+                } else {
+                    d
+                };
+                self.push(d);
+                None
             }),
         };
         f.finish(&["period", "anchor", "time_zone"], self.diags);
