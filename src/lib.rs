@@ -4,16 +4,22 @@
 // check (names, types, units), expr (compiled programs), policy (YAML policies), cli.
 
 pub mod account;
+pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod cycle;
 pub mod diag;
+pub mod eval;
 pub mod expr;
+pub mod ledger;
 pub mod limits;
 pub mod policy;
 pub mod standalone;
 pub(crate) mod syntax;
 
+pub use account::Snapshot;
+pub use apply::{ApplyError, Transition, apply};
 pub use diag::{Code, Diagnostic};
+pub use eval::{DecideOptions, Decision, Outcome, Request, RequestError, RequestKind, decide};
 pub use limits::Limits;
 pub use policy::{Loaded, Policy, PolicySet, load_paths, load_str};

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 
 use super::Snapshot;
-use crate::diag::did_you_mean;
+use crate::diag::suggest::hint;
 use crate::policy::Policy;
 
 /// One thing wrong with a snapshot, at a field path such as `grants[2].remaining`.
@@ -18,10 +18,7 @@ pub struct SnapshotProblem {
 
 fn near(wrong: &str, names: impl IntoIterator<Item = String>) -> String {
     let names: Vec<String> = names.into_iter().collect();
-    match did_you_mean(wrong, names.iter().map(String::as_str)) {
-        Some(n) => format!(" (did you mean `{n}`?)"),
-        None => String::new(),
-    }
+    hint(wrong, names.iter().map(String::as_str))
 }
 
 /// Every inconsistency between the snapshot and the policy, or within the snapshot.

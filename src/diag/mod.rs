@@ -9,7 +9,7 @@
 mod code;
 pub mod render;
 mod source;
-mod suggest;
+pub mod suggest;
 
 pub use code::Code;
 pub use source::{FileId, SourceFile, SourceMap, Span};

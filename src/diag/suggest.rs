@@ -23,6 +23,20 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// A short parenthesised hint for plain-text messages: ` (did you mean `x`?)` when a near name
+/// exists, otherwise ` (one of `a`, `b`)` for up to eight choices, otherwise nothing.
+pub fn hint<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    if let Some(near) = did_you_mean(wrong, candidates.clone()) {
+        return format!(" (did you mean `{near}`?)");
+    }
+    let all: Vec<&str> = candidates.into_iter().collect();
+    if all.is_empty() || all.len() > 8 {
+        return String::new();
+    }
+    let list: Vec<String> = all.iter().map(|c| format!("`{c}`")).collect();
+    format!(" (one of {})", list.join(", "))
+}
+
 /// Optimal string alignment distance (Levenshtein with adjacent transpositions), on characters.
 fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();

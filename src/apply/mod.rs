@@ -1,0 +1,292 @@
+//! Applying a decision: the new snapshot (version + 1) and its ledger group, or an error and no
+//! change at all. Apply works on a copy and hands it out only after checking that every grant
+//! stays within `0 ..= amount` and that every unit's ledger balances, so a transition is never
+//! half-applied. It refuses a decision made on another snapshot version, which is what keeps a
+//! one-time exchange to one under any interleaving of requests.
+
+use rust_decimal::Decimal;
+
+use crate::account::{ExchangeRecord, Grant, Snapshot};
+use crate::eval::{Change, Decision, EntryKind, GrantRef, Outcome};
+use crate::ledger::{LedgerEntry, LedgerGroup, ModeChange, Opened};
+use crate::policy::Policy;
+
+/// A new snapshot and the ledger group that leads to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Transition {
+    pub snapshot: Snapshot,
+    pub ledger: LedgerGroup,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    /// The decision was made on another version of the account.
+    #[error("the decision was made on version {decided_on} of the account, which is now at version {now}; decide again")]
+    StaleSnapshot { decided_on: u64, now: u64 },
+    /// The decision changes nothing (a denial, a quote, a hand-off, ...).
+    #[error("a `{}` decision changes nothing to apply", .0.as_str())]
+    NothingToApply(Outcome),
+    /// The one-time exchange is already recorded.
+    #[error("the one-time exchange `{0}` was already done")]
+    AlreadyExchanged(String),
+    /// The decision does not fit the snapshot (it was made for another account or policy).
+    #[error("the decision does not fit the snapshot: {0}")]
+    Inconsistent(String),
+}
+
+/// Applies `decision`, made on `snapshot` under `policy`.
+pub fn apply(policy: &Policy, snapshot: &Snapshot, decision: &Decision<'_>) -> Result<Transition, ApplyError> {
+    if decision.based_on != snapshot.version {
+        return Err(ApplyError::StaleSnapshot {
+            decided_on: decision.based_on,
+            now: snapshot.version,
+        });
+    }
+    if !decision.changes_state() {
+        return Err(ApplyError::NothingToApply(decision.outcome));
+    }
+    let bad = |m: String| ApplyError::Inconsistent(m);
+    let version_after = snapshot
+        .version
+        .checked_add(1)
+        .ok_or_else(|| bad("the version cannot grow further".into()))?;
+    let mut next = snapshot.clone();
+    next.version = version_after;
+    let mut entries = Vec::new();
+    let mut closed = vec![false; snapshot.grants.len()];
+    let unit_name = |u: crate::check::UnitId| {
+        policy
+            .units
+            .get(u.0 as usize)
+            .map(|u| u.name.clone())
+            .ok_or_else(|| bad("unknown unit".into()))
+    };
+
+    // Debit one grant; `close` also drops it from the snapshot (an expiry).
+    let debit = |next: &mut Snapshot,
+                     closed: &mut Vec<bool>,
+                     entries: &mut Vec<LedgerEntry>,
+                     at: usize,
+                     kind: EntryKind,
+                     amount: Option<Decimal>|
+     -> Result<(), ApplyError> {
+        let g = next
+            .grants
+            .get_mut(at)
+            .ok_or_else(|| bad(format!("there is no grant number {at}")))?;
+        if closed.get(at).copied().unwrap_or(false) {
+            return Err(bad(format!("grant `{}` is already closed", g.id)));
+        }
+        let amount = amount.unwrap_or(g.remaining);
+        let after = g.remaining - amount;
+        if amount < Decimal::ZERO || after < Decimal::ZERO || after > g.amount {
+            return Err(bad(format!(
+                "taking {amount} from `{}` would leave {after} of {}",
+                g.id, g.amount
+            )));
+        }
+        entries.push(LedgerEntry {
+            grant: g.id.clone(),
+            unit: g.unit.clone(),
+            kind,
+            amount,
+            before: g.remaining,
+            after,
+            opened: None,
+            closed: kind == EntryKind::Expire,
+        });
+        g.remaining = after;
+        if kind == EntryKind::Expire {
+            if at >= closed.len() {
+                closed.resize(at + 1, false);
+            }
+            closed[at] = true;
+        }
+        Ok(())
+    };
+
+    let mut mode = None;
+    let mut cycle = None;
+    let mut exchange = None;
+    match decision.outcome {
+        Outcome::Allowed => {
+            let detail = decision
+                .use_detail
+                .as_ref()
+                .ok_or_else(|| bad("an allowed use without charges".into()))?;
+            for c in detail.charges.iter() {
+                debit(&mut next, &mut closed, &mut entries, c.grant, EntryKind::Consume, Some(c.amount))?;
+            }
+        }
+        _ => {
+            let changes = decision
+                .changes
+                .as_ref()
+                .ok_or_else(|| bad("no changes".into()))?;
+            let base = snapshot.grants.len();
+            let index = |r: GrantRef| match r {
+                GrantRef::Existing(i) => i,
+                GrantRef::New(j) => base + j,
+            };
+            for step in &changes.steps {
+                match *step {
+                    Change::Debit { grant, kind, amount } => {
+                        debit(&mut next, &mut closed, &mut entries, index(grant), kind, Some(amount))?;
+                    }
+                    Change::Close(grant) => {
+                        debit(&mut next, &mut closed, &mut entries, index(grant), EntryKind::Expire, None)?;
+                    }
+                    Change::Create(j) => {
+                        let g = changes
+                            .new_grants
+                            .get(j)
+                            .ok_or_else(|| bad(format!("no new grant {j}")))?;
+                        if g.amount < Decimal::ZERO {
+                            return Err(bad("a negative grant".into()));
+                        }
+                        let unit = unit_name(g.unit)?;
+                        let id = fresh_id(&next, &grant_id(g, &unit, version_after));
+                        entries.push(LedgerEntry {
+                            grant: id.clone(),
+                            unit: unit.clone(),
+                            kind: g.kind,
+                            amount: g.amount,
+                            before: Decimal::ZERO,
+                            after: g.amount,
+                            opened: Some(Opened {
+                                effective: g.effective,
+                                expires: g.expires,
+                                source: g.source,
+                                priority: 0,
+                            }),
+                            closed: false,
+                        });
+                        next.grants.push(Grant {
+                            id,
+                            unit,
+                            amount: g.amount,
+                            remaining: g.amount,
+                            effective: g.effective,
+                            expires: g.expires,
+                            source: g.source,
+                            priority: 0,
+                        });
+                    }
+                }
+            }
+            if let Some(m) = changes.switch_mode {
+                let to = policy
+                    .modes
+                    .get(m.0 as usize)
+                    .ok_or_else(|| bad("unknown mode".into()))?;
+                if *to != next.mode {
+                    mode = Some(ModeChange {
+                        from: next.mode.clone(),
+                        to: to.clone(),
+                    });
+                    next.mode = to.clone();
+                }
+            }
+            if let Some(c) = changes.cycle {
+                cycle = Some(c);
+                next.cycle = Some(c);
+            }
+            if let Some(q) = &changes.exchange {
+                let x = policy
+                    .exchanges
+                    .get(q.exchange.0 as usize)
+                    .ok_or_else(|| bad("unknown exchange".into()))?;
+                if x.one_time && next.exchanges.iter().any(|r| r.exchange == x.name) {
+                    return Err(ApplyError::AlreadyExchanged(x.name.clone()));
+                }
+                let record = ExchangeRecord {
+                    exchange: x.name.clone(),
+                    at: decision.at,
+                    policy_version: policy.version.clone(),
+                    converted: q.converted,
+                    received: q.to_amount,
+                };
+                next.exchanges.push(record.clone());
+                exchange = Some(record);
+            }
+        }
+    }
+    let mut i = 0;
+    next.grants.retain(|_| {
+        let keep = !closed.get(i).copied().unwrap_or(false);
+        i += 1;
+        keep
+    });
+    check_balanced(snapshot, &next, &entries)?;
+    Ok(Transition {
+        ledger: LedgerGroup {
+            account: snapshot.id.clone(),
+            request_id: decision.request_id.to_string(),
+            request_kind: decision.kind,
+            at: decision.at,
+            policy: policy.name.clone(),
+            policy_version: policy.version.clone(),
+            version_before: snapshot.version,
+            version_after,
+            entries,
+            mode,
+            cycle,
+            exchange,
+        },
+        snapshot: next,
+    })
+}
+
+/// A readable id for a new grant: `c3-credit` (cycle 3's allowance), `c3-credit-rollover`,
+/// `v8-credit-exchange` (made by the transition to version 8).
+fn grant_id(g: &crate::eval::NewGrant, unit: &str, version: u64) -> String {
+    match g.kind {
+        EntryKind::Rollover => format!("c{}-{unit}-rollover", g.cycle),
+        EntryKind::ConvertIn => format!("v{version}-{unit}-exchange"),
+        _ => format!("c{}-{unit}", g.cycle),
+    }
+}
+
+/// `base`, or `base-2`, `base-3`, ... if the snapshot already has it.
+fn fresh_id(s: &Snapshot, base: &str) -> String {
+    let taken = |id: &str| s.grants.iter().any(|g| g.id == id);
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| !taken(id))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// Conservation for one transition: per unit, what the entries add and take equals the change
+/// in remaining amounts (closed grants count with what they had).
+fn check_balanced(before: &Snapshot, after: &Snapshot, entries: &[LedgerEntry]) -> Result<(), ApplyError> {
+    let mut delta: std::collections::BTreeMap<&str, Decimal> = Default::default();
+    for e in entries {
+        *delta.entry(e.unit.as_str()).or_default() += e.after - e.before;
+    }
+    for (unit, d) in delta {
+        let sum = |s: &Snapshot| -> Decimal {
+            s.grants
+                .iter()
+                .filter(|g| g.unit == unit)
+                .map(|g| g.remaining)
+                .sum()
+        };
+        if sum(after) - sum(before) != d {
+            return Err(ApplyError::Inconsistent(format!(
+                "the ledger for `{unit}` does not balance"
+            )));
+        }
+    }
+    for g in &after.grants {
+        if g.remaining < Decimal::ZERO || g.remaining > g.amount {
+            return Err(ApplyError::Inconsistent(format!(
+                "grant `{}` would have {} of {}",
+                g.id, g.remaining, g.amount
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! An account snapshot resolved against a policy for one instant: plan and mode ids, the cycle
+//! containing the instant, which exchanges were done, and the usable balance per unit. Built
+//! without allocating; a snapshot that does not fit the policy is refused with every problem.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::decision::{Balances, MAX_UNITS};
+use super::error::RequestError;
+use crate::account::{Snapshot, validate};
+use crate::cycle::{Calendar, Cycle, parse_time_zone};
+use crate::policy::model::{ModeId, PlanId, TimeZoneSource};
+use crate::policy::Policy;
+
+pub(crate) struct Account<'s> {
+    pub snapshot: &'s Snapshot,
+    pub plan: PlanId,
+    pub mode: ModeId,
+    pub calendar: Calendar,
+    pub cycle: Cycle,
+    /// Bit `i`: exchange `i` was done.
+    pub exchanged: u64,
+    pub balances: Balances,
+}
+
+impl<'s> Account<'s> {
+    pub fn resolve(
+        policy: &Policy,
+        snapshot: &'s Snapshot,
+        now: DateTime<Utc>,
+    ) -> Result<Self, RequestError> {
+        let refuse = || RequestError::Snapshot(validate(snapshot, policy));
+        let (Some(plan), Some(mode)) = (policy.plan_id(&snapshot.plan), policy.mode_id(&snapshot.mode))
+        else {
+            return Err(refuse());
+        };
+        if policy.units.len() > MAX_UNITS {
+            return Err(RequestError::invalid(
+                "policy",
+                format!("the policy has more than {MAX_UNITS} units"),
+            ));
+        }
+        let mut balances = [Decimal::ZERO; MAX_UNITS];
+        for g in &snapshot.grants {
+            let Some(unit) = policy.unit_id(&g.unit) else {
+                return Err(refuse());
+            };
+            if g.remaining < Decimal::ZERO || g.remaining > g.amount {
+                return Err(refuse());
+            }
+            if g.is_live(now) {
+                let b = &mut balances[unit.0 as usize];
+                *b = b.checked_add(g.remaining).ok_or_else(refuse)?;
+            }
+        }
+        let zone_name = match &policy.cycle.time_zone {
+            TimeZoneSource::Account => snapshot.time_zone.as_str(),
+            TimeZoneSource::Fixed(z) => z.as_str(),
+        };
+        let zone = parse_time_zone(zone_name).map_err(|_| refuse())?;
+        let calendar =
+            Calendar::new(snapshot.anchor, zone, policy.cycle.period).map_err(RequestError::Cycle)?;
+        let cycle = calendar.cycle_at(now).map_err(RequestError::Cycle)?;
+        if let Some(c) = snapshot.cycle {
+            if c > cycle.index {
+                return Err(RequestError::invalid(
+                    "cycle",
+                    format!(
+                        "the account was rolled over to cycle {c}, after the cycle {} that contains {}",
+                        cycle.index,
+                        now.to_rfc3339()
+                    ),
+                ));
+            }
+        }
+        let mut exchanged = 0u64;
+        for x in &snapshot.exchanges {
+            match policy.exchange_id(&x.exchange) {
+                Some(id) if id.0 < 64 => exchanged |= 1 << id.0,
+                _ => return Err(refuse()),
+            }
+        }
+        Ok(Account {
+            snapshot,
+            plan,
+            mode,
+            calendar,
+            cycle,
+            exchanged,
+            balances,
+        })
+    }
+
+    pub fn has_exchanged(&self, id: crate::policy::model::ExchangeId) -> bool {
+        id.0 < 64 && self.exchanged & (1 << id.0) != 0
+    }
+
+    /// Whether the account's allowance for the current cycle has been granted.
+    pub fn is_current(&self) -> bool {
+        self.snapshot.cycle == Some(self.cycle.index)
+    }
+}

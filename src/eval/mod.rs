@@ -1,0 +1,336 @@
+//! Deciding requests: a compiled policy, an account snapshot, a request and the instant `now` go
+//! in; a [`Decision`] comes out, with its reasons and, for requests that change state, the exact
+//! changes [`apply`](crate::apply::apply) will make.
+//!
+//! Deciding is pure: it borrows its inputs, never mutates them, and reads no clock, file,
+//! environment or network. The same inputs give the same decision on every machine. Deciding a
+//! feature use does not allocate (a test counts allocations); explaining one (`explain: true`)
+//! does, to build the trace.
+
+mod account;
+mod burn;
+pub mod decision;
+mod error;
+mod exchange;
+pub mod report;
+pub mod request;
+mod rollover;
+mod small;
+mod use_feature;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+pub use decision::{
+    Change, Changes, Charge, Decision, EntryKind, GrantRef, NewGrant, Offer, Outcome, Quote,
+    Reason, RuleRef, Staleness, TraceStep, UseDetail,
+};
+pub use error::RequestError;
+pub use report::DecisionReport;
+pub use request::{ParamValue, QuoteRef, Request, RequestKind, request_from_json};
+pub use small::SmallList;
+
+use account::Account;
+use crate::account::Snapshot;
+use crate::expr::{EvalError, Program, Value};
+use crate::limits::Limits;
+use crate::policy::facts::{BoundFacts, FactValues};
+use crate::policy::model::{Expiry, Platform, PlatformId};
+use crate::policy::Policy;
+
+/// How to decide.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecideOptions {
+    /// Record the rules and expressions that decided (`--explain`). Allocates.
+    pub explain: bool,
+    pub limits: Limits,
+}
+
+/// Decides `request` for the account in `snapshot` at `now` under `policy`.
+///
+/// Errors are for input that cannot be decided on (a malformed request, a snapshot that does not
+/// fit the policy, an instant before the account's anchor); everything else, refusals included,
+/// is a [`Decision`].
+pub fn decide<'r>(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    request: &'r Request,
+    now: DateTime<Utc>,
+    options: &DecideOptions,
+) -> Result<Decision<'r>, RequestError> {
+    check_fields(request)?;
+    let account = Account::resolve(policy, snapshot, now)?;
+    let platform = match &request.platform {
+        Some(name) => Some(resolve_platform(policy, name)?),
+        None => None,
+    };
+    let mut ctx = Ctx {
+        policy,
+        account: &account,
+        request,
+        now,
+        options,
+        decision: Decision {
+            request_id: &request.id,
+            kind: request.kind,
+            outcome: Outcome::Denied,
+            at: now,
+            based_on: snapshot.version,
+            cycle: account.cycle,
+            platform,
+            reasons: SmallList::default(),
+            balances: account.balances,
+            units: policy.units.len(),
+            use_detail: None,
+            quote: None,
+            hand_off_to: None,
+            changes: None,
+            trace: options.explain.then(Vec::new),
+        },
+    };
+    match request.kind {
+        RequestKind::Use => use_feature::decide(&mut ctx)?,
+        RequestKind::Quote => exchange::decide_quote(&mut ctx)?,
+        RequestKind::Exchange => exchange::decide_exchange(&mut ctx)?,
+        RequestKind::Rollover => rollover::decide(&mut ctx)?,
+        RequestKind::Balance => decide_balance(&mut ctx),
+    }
+    Ok(ctx.decision)
+}
+
+/// Everything one decision reads, and the decision being built.
+pub(crate) struct Ctx<'c, 'r> {
+    pub policy: &'c Policy,
+    pub account: &'c Account<'c>,
+    pub request: &'r Request,
+    pub now: DateTime<Utc>,
+    pub options: &'c DecideOptions,
+    pub decision: Decision<'r>,
+}
+
+impl<'c, 'r> Ctx<'c, 'r> {
+    pub fn finish(&mut self, outcome: Outcome, reason: Option<Reason>) {
+        self.decision.outcome = outcome;
+        if let Some(r) = reason {
+            self.decision.reasons.push(r);
+        }
+    }
+
+    /// Records a trace step when explaining; `result` is only built then.
+    pub fn trace(&mut self, rule: impl FnOnce() -> String, expr: Option<&Program>, result: impl FnOnce() -> String) {
+        if let Some(t) = &mut self.decision.trace {
+            t.push(TraceStep {
+                rule: rule(),
+                expression: expr.map(|p| p.source().to_string()),
+                result: result(),
+            });
+        }
+    }
+
+    /// The platform the request names; every kind but `rollover` must name one.
+    pub fn platform(&self) -> Result<(PlatformId, &'c Platform), RequestError> {
+        let id = self
+            .decision
+            .platform
+            .ok_or_else(|| missing(self.request.kind, "platform"))?;
+        let policy: &'c Policy = self.policy;
+        let p = policy
+            .platforms
+            .get(id.0 as usize)
+            .ok_or_else(|| RequestError::invalid("platform", "unknown platform"))?;
+        Ok((id, p))
+    }
+
+    /// The facts expressions read, for this account and request, with `balances` and `params`.
+    pub fn facts<'a>(
+        &self,
+        balances: &'a [Decimal],
+        feature: &'a str,
+        params: &'a [Value<'a>],
+    ) -> FactValues<'a>
+    where
+        'c: 'a,
+        'r: 'a,
+    {
+        let s: &'c Snapshot = self.account.snapshot;
+        let policy: &'c Policy = self.policy;
+        let request: &'r Request = self.request;
+        FactValues {
+            account_id: &s.id,
+            plan: &s.plan,
+            status: &s.status,
+            mode: &s.mode,
+            cycles: self.account.cycle.index,
+            exchanged: self.account.exchanged,
+            balances,
+            cycle_index: self.account.cycle.index,
+            cycle_days_left: i64::try_from(self.account.cycle.days_left(self.now)).unwrap_or(i64::MAX),
+            platform: self
+                .decision
+                .platform
+                .and_then(|p| policy.platforms.get(p.0 as usize))
+                .map_or("", |p| p.name.as_str()),
+            client_version: request.client_version.as_deref().unwrap_or(""),
+            request_kind: request.kind.as_str(),
+            feature,
+            params,
+        }
+    }
+
+    /// Evaluates a compiled expression against `values`.
+    pub fn eval<'a>(&self, program: &Program, values: FactValues<'a>) -> Result<Value<'a>, EvalError> {
+        let env = BoundFacts {
+            table: &self.policy.facts,
+            values,
+        };
+        program.eval(&env, &self.options.limits)
+    }
+
+    /// When a grant made now with `expiry` expires.
+    pub fn expiry_instant(&self, expiry: Expiry) -> Result<Option<DateTime<Utc>>, RequestError> {
+        expiry_after(&self.account.calendar, self.account.cycle.index, expiry)
+    }
+
+    /// Whether the client's version meets the platform's `min_version`.
+    pub fn client_recent_enough(&self, platform: &Platform) -> bool {
+        match &platform.min_version {
+            None => true,
+            Some(min) => self
+                .request
+                .client_version
+                .as_deref()
+                .is_some_and(|v| version_at_least(v, min)),
+        }
+    }
+}
+
+/// When a grant made in cycle `index` with `expiry` expires.
+pub(crate) fn expiry_after(
+    calendar: &crate::cycle::Calendar,
+    index: i64,
+    expiry: Expiry,
+) -> Result<Option<DateTime<Utc>>, RequestError> {
+    let end_of = |i: i64| {
+        calendar
+            .cycle(i)
+            .map(|c| Some(c.end))
+            .map_err(RequestError::Cycle)
+    };
+    match expiry {
+        Expiry::CycleEnd => end_of(index),
+        Expiry::NextCycleEnd => end_of(index + 1),
+        Expiry::Never => Ok(None),
+    }
+}
+
+/// `6.1.2` is at least `[6, 0]`; missing parts count as 0. Text that is not a version is not.
+pub(crate) fn version_at_least(version: &str, min: &[u32]) -> bool {
+    let mut parts = version.trim().split('.');
+    for want in min {
+        let have = match parts.next() {
+            None => 0,
+            Some(p) => match p.parse::<u32>() {
+                Ok(n) => n,
+                Err(_) => return false,
+            },
+        };
+        if have != *want {
+            return have > *want;
+        }
+    }
+    parts.all(|p| p.parse::<u32>().is_ok())
+}
+
+/// An amount as a policy expression computed it, rounded up to the unit's decimal places.
+pub(crate) fn to_amount(value: &Value<'_>, decimals: u32) -> Option<Decimal> {
+    let d = match value {
+        Value::Int(i) => Decimal::from(*i),
+        Value::Dec(d) => *d,
+        _ => return None,
+    };
+    Some(d.round_dp_with_strategy(decimals, RoundingStrategy::ToPositiveInfinity))
+}
+
+fn missing(kind: RequestKind, field: &str) -> RequestError {
+    RequestError::invalid(field, format!("a `{}` request needs `{field}`", kind.as_str()))
+}
+
+fn resolve_platform(policy: &Policy, name: &str) -> Result<PlatformId, RequestError> {
+    policy.platform_id(name).ok_or_else(|| {
+        RequestError::invalid(
+            "platform",
+            format!(
+                "unknown platform `{name}`{}",
+                crate::diag::suggest::hint(name, policy.platforms.iter().map(|p| p.name.as_str()))
+            ),
+        )
+    })
+}
+
+/// Every kind reads some fields and no others; a field it would ignore is an error.
+fn check_fields(r: &Request) -> Result<(), RequestError> {
+    let kind = r.kind;
+    if r.id.trim().is_empty() {
+        return Err(RequestError::invalid("id", "the request id is empty"));
+    }
+    let unused = |field: &str| {
+        Err(RequestError::invalid(
+            field,
+            format!("a `{}` request does not use `{field}`", kind.as_str()),
+        ))
+    };
+    let uses_feature = kind == RequestKind::Use;
+    let uses_exchange = matches!(kind, RequestKind::Quote | RequestKind::Exchange);
+    if r.platform.is_none() && kind != RequestKind::Rollover {
+        return Err(missing(kind, "platform"));
+    }
+    if !uses_feature && r.feature.is_some() {
+        return unused("feature");
+    }
+    if !uses_feature && !r.params.is_empty() {
+        return unused("params");
+    }
+    if uses_feature && r.feature.is_none() {
+        return Err(missing(kind, "feature"));
+    }
+    if !uses_exchange && r.exchange.is_some() {
+        return unused("exchange");
+    }
+    if kind != RequestKind::Exchange && r.quote.is_some() {
+        return unused("quote");
+    }
+    if kind != RequestKind::Exchange && r.confirm {
+        return unused("confirm");
+    }
+    Ok(())
+}
+
+fn decide_balance(ctx: &mut Ctx<'_, '_>) {
+    let Ok((id, platform)) = ctx.platform() else {
+        return;
+    };
+    if platform.show_balance {
+        ctx.finish(Outcome::Shown, None);
+    } else {
+        ctx.finish(
+            Outcome::Denied,
+            Some(Reason::PlatformCannotShowBalance { platform: id }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_at_least;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(version_at_least("6.0", &[6, 0]));
+        assert!(version_at_least("6", &[6, 0]));
+        assert!(version_at_least("6.10", &[6, 9]));
+        assert!(version_at_least("7.0.1", &[6, 0]));
+        assert!(!version_at_least("5.9.9", &[6, 0]));
+        assert!(!version_at_least("six", &[6, 0]));
+        assert!(!version_at_least("6.0-beta", &[6, 0]));
+    }
+}

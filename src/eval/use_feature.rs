@@ -1,0 +1,268 @@
+//! Deciding a feature use: may this platform consume, what does the feature cost in the units
+//! the account's mode pays with (first unit that covers it wins; no partial debit), which grants
+//! pay in burn-down order, and whether to show an exchange offer.
+
+use rust_decimal::Decimal;
+
+use super::burn::PayOrder;
+use super::decision::{Charge, Offer, Outcome, Reason, RuleRef, UseDetail};
+use super::error::RequestError;
+use super::{Ctx, to_amount};
+use crate::check::UnitId;
+use crate::expr::Value;
+use crate::policy::model::{Feature, FeatureId, ParamType};
+
+/// Most parameters one feature may declare and a request may send.
+pub const MAX_PARAMS: usize = 16;
+
+pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
+    let (platform_id, platform) = ctx.platform()?;
+    let policy = ctx.policy;
+    let name = ctx.request.feature.as_deref().unwrap_or("");
+    let feature_id = policy.feature_id(name).ok_or_else(|| {
+        RequestError::invalid(
+            "feature",
+            format!(
+                "unknown feature `{name}`{}",
+                crate::diag::suggest::hint(name, policy.features.iter().map(|f| f.name.as_str()))
+            ),
+        )
+    })?;
+    let feature = &policy.features[feature_id.0 as usize];
+    let params = bind_params(feature, ctx.request)?;
+    ctx.decision.use_detail = Some(UseDetail {
+        feature: feature_id,
+        cost: None,
+        charges: Default::default(),
+        offer: None,
+    });
+    if !platform.consume {
+        ctx.finish(
+            Outcome::Denied,
+            Some(Reason::PlatformCannotConsume { platform: platform_id }),
+        );
+        return Ok(());
+    }
+    if !ctx.account.is_current() {
+        ctx.finish(Outcome::Denied, Some(rollover_needed(ctx)));
+        return Ok(());
+    }
+    let plan = &policy.plans[ctx.account.plan.0 as usize];
+    let pays_with: &[UnitId] = plan
+        .pays_with
+        .iter()
+        .find(|(m, _)| *m == ctx.account.mode)
+        .map_or(&[], |(_, units)| units.as_slice());
+    let mut shortfall: Option<Reason> = None;
+    let mut paid: Option<(UnitId, Decimal)> = None;
+    for &unit in pays_with {
+        let Some(cost) = feature.costs.iter().find(|c| c.unit == unit) else {
+            continue;
+        };
+        let balances = ctx.account.balances;
+        let values = ctx.facts(&balances, &feature.name, &params);
+        let result = ctx.eval(&cost.amount, values);
+        let rule = RuleRef::Cost { feature: feature_id, unit };
+        let decimals = policy.units[unit.0 as usize].decimals;
+        ctx.trace(
+            || format!("features.{}.cost.{}", feature.name, policy.units[unit.0 as usize].name),
+            Some(&cost.amount),
+            || match &result {
+                Ok(v) => v.to_string(),
+                Err(e) => format!("error: {e}"),
+            },
+        );
+        let amount = match result {
+            Ok(v) => match to_amount(&v, decimals) {
+                Some(a) if a >= Decimal::ZERO => a,
+                _ => {
+                    ctx.finish(Outcome::Error, Some(Reason::NegativeAmount { rule }));
+                    return Ok(());
+                }
+            },
+            Err(e) => {
+                ctx.finish(
+                    Outcome::Error,
+                    Some(Reason::ExpressionFailed { rule, error: e.kind }),
+                );
+                return Ok(());
+            }
+        };
+        let available = ctx.account.balances[unit.0 as usize];
+        if available >= amount {
+            paid = Some((unit, amount));
+            break;
+        }
+        if shortfall.is_none() {
+            shortfall = Some(Reason::BalanceInsufficient {
+                unit,
+                needed: amount,
+                available,
+            });
+        }
+    }
+    let mut after = ctx.account.balances;
+    match paid {
+        Some((unit, amount)) => {
+            let mut left = amount;
+            let mut charges = crate::eval::SmallList::<Charge, 4>::default();
+            let grants = &ctx.account.snapshot.grants;
+            for i in PayOrder::new(policy, grants, unit, ctx.now) {
+                if left <= Decimal::ZERO {
+                    break;
+                }
+                let take = left.min(grants[i].remaining);
+                charges.push(Charge { grant: i, amount: take });
+                left -= take;
+            }
+            after[unit.0 as usize] -= amount;
+            if let Some(u) = &mut ctx.decision.use_detail {
+                u.cost = Some((unit, amount));
+                u.charges = charges;
+            }
+            ctx.finish(Outcome::Allowed, Some(Reason::Paid { unit, amount }));
+        }
+        None => {
+            let reason = shortfall.unwrap_or(Reason::FeatureNotInPlan { feature: feature_id });
+            if let (Some(u), Reason::BalanceInsufficient { unit, needed, .. }) =
+                (&mut ctx.decision.use_detail, reason)
+            {
+                u.cost = Some((unit, needed));
+            }
+            ctx.finish(Outcome::Denied, Some(reason));
+        }
+    }
+    let offer = offer(ctx, feature_id, &after, &params);
+    if let Some(u) = &mut ctx.decision.use_detail {
+        u.offer = offer;
+    }
+    Ok(())
+}
+
+/// The exchange offer to show with this use, if any: the platform shows offers (and the client is
+/// recent enough), the feature costs the exchange's source unit, and the account is eligible with
+/// the balances the use leaves.
+fn offer(
+    ctx: &mut Ctx<'_, '_>,
+    feature_id: FeatureId,
+    after: &super::decision::Balances,
+    params: &[Value<'_>],
+) -> Option<Offer> {
+    let (_, platform) = ctx.platform().ok()?;
+    if !platform.offer || !ctx.client_recent_enough(platform) {
+        return None;
+    }
+    let feature = &ctx.policy.features[feature_id.0 as usize];
+    for (i, x) in ctx.policy.exchanges.iter().enumerate() {
+        let id = crate::policy::model::ExchangeId(u16::try_from(i).ok()?);
+        if !feature.costs.iter().any(|c| c.unit == x.from) {
+            continue;
+        }
+        if x.one_time && ctx.account.has_exchanged(id) {
+            continue;
+        }
+        let values = ctx.facts(after, &feature.name, params);
+        let eligible = ctx.eval(&x.eligible, values);
+        ctx.trace(
+            || format!("exchanges.{}.eligible (offer)", x.name),
+            Some(&x.eligible),
+            || match &eligible {
+                Ok(v) => v.to_string(),
+                Err(e) => format!("error: {e}"),
+            },
+        );
+        if !matches!(eligible, Ok(Value::Bool(true))) {
+            continue;
+        }
+        let Ok(Some(quote)) = super::exchange::quote(ctx, id, after) else {
+            continue;
+        };
+        if quote.to_amount <= Decimal::ZERO && !x.allow_zero {
+            continue;
+        }
+        let hand_off_to = match &platform.exchange {
+            crate::policy::model::ExchangeCapability::Delegate { to, .. } => Some(*to),
+            _ => None,
+        };
+        return Some(Offer { quote, hand_off_to });
+    }
+    None
+}
+
+pub(super) fn rollover_needed(ctx: &Ctx<'_, '_>) -> Reason {
+    Reason::RolloverNeeded {
+        account_cycle: ctx.account.snapshot.cycle,
+        now_cycle: ctx.account.cycle.index,
+    }
+}
+
+/// The request's parameters as values, in the feature's declared order. Every declared
+/// parameter must be sent with its declared type; nothing undeclared may be sent.
+fn bind_params<'r>(
+    feature: &Feature,
+    request: &'r super::Request,
+) -> Result<[Value<'r>; MAX_PARAMS], RequestError> {
+    let mut values: [Value<'r>; MAX_PARAMS] = std::array::from_fn(|_| Value::Null);
+    if feature.params.len() > MAX_PARAMS || request.params.len() > MAX_PARAMS {
+        return Err(RequestError::invalid(
+            "params",
+            format!("at most {MAX_PARAMS} parameters are supported"),
+        ));
+    }
+    for name in request.params.keys() {
+        if !feature.params.iter().any(|p| p.name == *name) {
+            return Err(RequestError::invalid(
+                &format!("params.{name}"),
+                format!(
+                    "`{}` has no parameter `{name}`{}",
+                    feature.name,
+                    crate::diag::suggest::hint(name, feature.params.iter().map(|p| p.name.as_str()))
+                ),
+            ));
+        }
+    }
+    for p in &feature.params {
+        let field = || format!("params.{}", p.name);
+        let Some(v) = request.params.get(&p.name) else {
+            return Err(RequestError::invalid(
+                &field(),
+                format!("`{}` needs the parameter `{}` ({})", feature.name, p.name, type_word(p.ty)),
+            ));
+        };
+        use super::ParamValue as P;
+        let value = match (p.ty, v) {
+            (ParamType::Int, P::Int(i)) => Value::Int(*i),
+            (ParamType::Decimal, P::Int(i)) => Value::Dec(Decimal::from(*i)),
+            (ParamType::Decimal, P::Text(t)) => match Decimal::from_str_exact(t.trim()) {
+                Ok(d) => Value::Dec(d),
+                Err(_) => {
+                    return Err(RequestError::invalid(
+                        &field(),
+                        format!("`{t}` is not a decimal number"),
+                    ));
+                }
+            },
+            (ParamType::String, P::Text(t)) => Value::str(t),
+            (ParamType::Bool, P::Bool(b)) => Value::Bool(*b),
+            (ty, _) => {
+                return Err(RequestError::invalid(
+                    &field(),
+                    format!("`{}` must be {}", p.name, type_word(ty)),
+                ));
+            }
+        };
+        if let Some(slot) = values.get_mut(p.index as usize) {
+            *slot = value;
+        }
+    }
+    Ok(values)
+}
+
+fn type_word(ty: ParamType) -> &'static str {
+    match ty {
+        ParamType::Int => "a whole number",
+        ParamType::Decimal => "a decimal number (as text, like \"1.5\")",
+        ParamType::String => "text",
+        ParamType::Bool => "true or false",
+    }
+}
