@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod cycle;
 pub mod diag;
+pub mod document;
 pub mod eval;
 pub mod expr;
 pub mod ledger;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod policy;
 pub mod standalone;
 pub(crate) mod syntax;
+pub mod timeline;
 
 pub use account::Snapshot;
 pub use apply::{ApplyError, Transition, apply};

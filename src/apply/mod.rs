@@ -21,7 +21,9 @@ pub struct Transition {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApplyError {
     /// The decision was made on another version of the account.
-    #[error("the decision was made on version {decided_on} of the account, which is now at version {now}; decide again")]
+    #[error(
+        "the decision was made on version {decided_on} of the account, which is now at version {now}; decide again"
+    )]
     StaleSnapshot { decided_on: u64, now: u64 },
     /// The decision changes nothing (a denial, a quote, a hand-off, ...).
     #[error("a `{}` decision changes nothing to apply", .0.as_str())]
@@ -35,7 +37,11 @@ pub enum ApplyError {
 }
 
 /// Applies `decision`, made on `snapshot` under `policy`.
-pub fn apply(policy: &Policy, snapshot: &Snapshot, decision: &Decision<'_>) -> Result<Transition, ApplyError> {
+pub fn apply(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    decision: &Decision<'_>,
+) -> Result<Transition, ApplyError> {
     if decision.based_on != snapshot.version {
         return Err(ApplyError::StaleSnapshot {
             decided_on: decision.based_on,
@@ -64,11 +70,11 @@ pub fn apply(policy: &Policy, snapshot: &Snapshot, decision: &Decision<'_>) -> R
 
     // Debit one grant; `close` also drops it from the snapshot (an expiry).
     let debit = |next: &mut Snapshot,
-                     closed: &mut Vec<bool>,
-                     entries: &mut Vec<LedgerEntry>,
-                     at: usize,
-                     kind: EntryKind,
-                     amount: Option<Decimal>|
+                 closed: &mut Vec<bool>,
+                 entries: &mut Vec<LedgerEntry>,
+                 at: usize,
+                 kind: EntryKind,
+                 amount: Option<Decimal>|
      -> Result<(), ApplyError> {
         let g = next
             .grants
@@ -115,7 +121,14 @@ pub fn apply(policy: &Policy, snapshot: &Snapshot, decision: &Decision<'_>) -> R
                 .as_ref()
                 .ok_or_else(|| bad("an allowed use without charges".into()))?;
             for c in detail.charges.iter() {
-                debit(&mut next, &mut closed, &mut entries, c.grant, EntryKind::Consume, Some(c.amount))?;
+                debit(
+                    &mut next,
+                    &mut closed,
+                    &mut entries,
+                    c.grant,
+                    EntryKind::Consume,
+                    Some(c.amount),
+                )?;
             }
         }
         _ => {
@@ -130,11 +143,29 @@ pub fn apply(policy: &Policy, snapshot: &Snapshot, decision: &Decision<'_>) -> R
             };
             for step in &changes.steps {
                 match *step {
-                    Change::Debit { grant, kind, amount } => {
-                        debit(&mut next, &mut closed, &mut entries, index(grant), kind, Some(amount))?;
+                    Change::Debit {
+                        grant,
+                        kind,
+                        amount,
+                    } => {
+                        debit(
+                            &mut next,
+                            &mut closed,
+                            &mut entries,
+                            index(grant),
+                            kind,
+                            Some(amount),
+                        )?;
                     }
                     Change::Close(grant) => {
-                        debit(&mut next, &mut closed, &mut entries, index(grant), EntryKind::Expire, None)?;
+                        debit(
+                            &mut next,
+                            &mut closed,
+                            &mut entries,
+                            index(grant),
+                            EntryKind::Expire,
+                            None,
+                        )?;
                     }
                     Change::Create(j) => {
                         let g = changes
@@ -261,7 +292,11 @@ fn fresh_id(s: &Snapshot, base: &str) -> String {
 
 /// Conservation for one transition: per unit, what the entries add and take equals the change
 /// in remaining amounts (closed grants count with what they had).
-fn check_balanced(before: &Snapshot, after: &Snapshot, entries: &[LedgerEntry]) -> Result<(), ApplyError> {
+fn check_balanced(
+    before: &Snapshot,
+    after: &Snapshot,
+    entries: &[LedgerEntry],
+) -> Result<(), ApplyError> {
     let mut delta: std::collections::BTreeMap<&str, Decimal> = Default::default();
     for e in entries {
         *delta.entry(e.unit.as_str()).or_default() += e.after - e.before;

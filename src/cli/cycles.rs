@@ -3,19 +3,10 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
-
+use super::input::instant;
 use super::{Args, exit};
 use crate::cycle::Calendar;
 use crate::policy::Period;
-
-fn instant(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            format!("`--{name}` must be an instant like 2026-01-31T15:00:00Z, found `{text}`")
-        })
-}
 
 pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let anchor = args

@@ -4,7 +4,10 @@
 mod args;
 mod check;
 mod cycles;
+mod eval;
 mod expr;
+mod input;
+mod timeline;
 
 use std::io::Write;
 
@@ -29,6 +32,12 @@ usage:
       evaluate one expression and print its value or error
   quotient cycles --anchor <instant> [--tz <zone>] [--period monthly|yearly] [--from <instant>] [--count N]
       print billing-cycle boundaries (half-open: each end is the next start)
+  quotient eval --policy <file|dir> --account <file> --request <file|JSON> [--at <instant>]
+                [--explain] [--format human|json] [--apply --out <file> [--ledger <file>]]
+      decide one request (and with --apply write the new snapshot and its ledger entries)
+  quotient timeline --policy <file|dir> [--account <file>] --script <file> [--explain]
+                    [--format human|json] [--out <file>] [--ledger <file>]
+      play requests at instants against one account; print each decision and the balances
   quotient help
 ";
 
@@ -43,6 +52,8 @@ pub fn run(argv: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         "check" => check::run(&mut args, out, err),
         "expr" => expr::run(&mut args, out, err),
         "cycles" => cycles::run(&mut args, out, err),
+        "eval" => eval::run(&mut args, out, err),
+        "timeline" => timeline::run(&mut args, out, err),
         "help" | "--help" | "-h" => {
             let _ = write!(out, "{USAGE}");
             Ok(exit::OK)

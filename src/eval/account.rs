@@ -9,8 +9,8 @@ use super::decision::{Balances, MAX_UNITS};
 use super::error::RequestError;
 use crate::account::{Snapshot, validate};
 use crate::cycle::{Calendar, Cycle, parse_time_zone};
-use crate::policy::model::{ModeId, PlanId, TimeZoneSource};
 use crate::policy::Policy;
+use crate::policy::model::{ModeId, PlanId, TimeZoneSource};
 
 pub(crate) struct Account<'s> {
     pub snapshot: &'s Snapshot,
@@ -30,8 +30,10 @@ impl<'s> Account<'s> {
         now: DateTime<Utc>,
     ) -> Result<Self, RequestError> {
         let refuse = || RequestError::Snapshot(validate(snapshot, policy));
-        let (Some(plan), Some(mode)) = (policy.plan_id(&snapshot.plan), policy.mode_id(&snapshot.mode))
-        else {
+        let (Some(plan), Some(mode)) = (
+            policy.plan_id(&snapshot.plan),
+            policy.mode_id(&snapshot.mode),
+        ) else {
             return Err(refuse());
         };
         if policy.units.len() > MAX_UNITS {
@@ -58,8 +60,8 @@ impl<'s> Account<'s> {
             TimeZoneSource::Fixed(z) => z.as_str(),
         };
         let zone = parse_time_zone(zone_name).map_err(|_| refuse())?;
-        let calendar =
-            Calendar::new(snapshot.anchor, zone, policy.cycle.period).map_err(RequestError::Cycle)?;
+        let calendar = Calendar::new(snapshot.anchor, zone, policy.cycle.period)
+            .map_err(RequestError::Cycle)?;
         let cycle = calendar.cycle_at(now).map_err(RequestError::Cycle)?;
         if let Some(c) = snapshot.cycle {
             if c > cycle.index {

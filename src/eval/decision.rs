@@ -78,32 +78,78 @@ pub enum Staleness {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// A use is paid in `unit`.
-    Paid { unit: UnitId, amount: Decimal },
-    PlatformCannotConsume { platform: PlatformId },
-    PlatformCannotShowBalance { platform: PlatformId },
+    Paid {
+        unit: UnitId,
+        amount: Decimal,
+    },
+    PlatformCannotConsume {
+        platform: PlatformId,
+    },
+    PlatformCannotShowBalance {
+        platform: PlatformId,
+    },
     /// The platform never exchanges; `executes_on` is a platform that does.
-    PlatformRefuses { platform: PlatformId, executes_on: Option<PlatformId> },
-    PlatformDelegates { platform: PlatformId, to: PlatformId },
+    PlatformRefuses {
+        platform: PlatformId,
+        executes_on: Option<PlatformId>,
+    },
+    PlatformDelegates {
+        platform: PlatformId,
+        to: PlatformId,
+    },
     /// The client is older than the platform's `min_version` (or sent no version).
-    ClientTooOld { platform: PlatformId },
-    FeatureNotInPlan { feature: FeatureId },
-    BalanceInsufficient { unit: UnitId, needed: Decimal, available: Decimal },
-    ExchangeAlreadyDone { exchange: ExchangeId, at: DateTime<Utc> },
-    ExchangeNotEligible { exchange: ExchangeId },
+    ClientTooOld {
+        platform: PlatformId,
+    },
+    FeatureNotInPlan {
+        feature: FeatureId,
+    },
+    BalanceInsufficient {
+        unit: UnitId,
+        needed: Decimal,
+        available: Decimal,
+    },
+    ExchangeAlreadyDone {
+        exchange: ExchangeId,
+        at: DateTime<Utc>,
+    },
+    ExchangeNotEligible {
+        exchange: ExchangeId,
+    },
     /// The conversion gives nothing for something and the policy does not allow that.
-    ExchangeGivesNothing { exchange: ExchangeId },
+    ExchangeGivesNothing {
+        exchange: ExchangeId,
+    },
     /// `rounding: exact` and the amount does not convert exactly.
-    ExchangeNotExact { exchange: ExchangeId },
-    NothingToExchange { exchange: ExchangeId },
-    ConfirmationRequired { exchange: ExchangeId },
-    QuoteStale { why: Staleness },
+    ExchangeNotExact {
+        exchange: ExchangeId,
+    },
+    NothingToExchange {
+        exchange: ExchangeId,
+    },
+    ConfirmationRequired {
+        exchange: ExchangeId,
+    },
+    QuoteStale {
+        why: Staleness,
+    },
     /// The account has not been rolled over to the cycle containing the instant.
-    RolloverNeeded { account_cycle: Option<i64>, now_cycle: i64 },
-    RolloverAlreadyDone { cycle: i64 },
+    RolloverNeeded {
+        account_cycle: Option<i64>,
+        now_cycle: i64,
+    },
+    RolloverAlreadyDone {
+        cycle: i64,
+    },
     /// A policy expression failed; `rule` says which.
-    ExpressionFailed { rule: RuleRef, error: EvalErrorKind },
+    ExpressionFailed {
+        rule: RuleRef,
+        error: EvalErrorKind,
+    },
     /// An amount the policy computed is negative.
-    NegativeAmount { rule: RuleRef },
+    NegativeAmount {
+        rule: RuleRef,
+    },
 }
 
 /// A policy rule a reason or trace step points at.
@@ -201,7 +247,9 @@ pub enum GrantRef {
 }
 
 /// What kind of change a ledger entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Grant,

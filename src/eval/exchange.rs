@@ -6,6 +6,7 @@
 use chrono::Duration;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::Ctx;
 use super::burn::PayOrder;
 use super::decision::{
     Balances, Change, Changes, EntryKind, GrantRef, NewGrant, Outcome, Quote, Reason, RuleRef,
@@ -13,7 +14,6 @@ use super::decision::{
 };
 use super::error::RequestError;
 use super::use_feature::rollover_needed;
-use super::Ctx;
 use crate::account::GrantSource;
 use crate::expr::Value;
 use crate::policy::model::{Exchange, ExchangeCapability, ExchangeId, Platform, PlatformId};
@@ -45,7 +45,10 @@ pub(super) fn decide_exchange(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError>
         );
         ctx.finish(
             Outcome::HandedOff,
-            Some(Reason::PlatformDelegates { platform: platform_id, to }),
+            Some(Reason::PlatformDelegates {
+                platform: platform_id,
+                to,
+            }),
         );
         return Ok(());
     }
@@ -101,12 +104,20 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
             .map(PlatformId);
         ctx.finish(
             Outcome::Denied,
-            Some(Reason::PlatformRefuses { platform: platform_id, executes_on }),
+            Some(Reason::PlatformRefuses {
+                platform: platform_id,
+                executes_on,
+            }),
         );
         return Ok(None);
     }
     if !ctx.client_recent_enough(platform) {
-        ctx.finish(Outcome::Denied, Some(Reason::ClientTooOld { platform: platform_id }));
+        ctx.finish(
+            Outcome::Denied,
+            Some(Reason::ClientTooOld {
+                platform: platform_id,
+            }),
+        );
         return Ok(None);
     }
     if !ctx.account.is_current() {
@@ -123,7 +134,10 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
         {
             ctx.finish(
                 Outcome::Denied,
-                Some(Reason::ExchangeAlreadyDone { exchange: id, at: done.at }),
+                Some(Reason::ExchangeAlreadyDone {
+                    exchange: id,
+                    at: done.at,
+                }),
             );
             return Ok(None);
         }
@@ -142,7 +156,10 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
     match eligible {
         Ok(Value::Bool(true)) => Ok(Some(id)),
         Ok(_) => {
-            ctx.finish(Outcome::Denied, Some(Reason::ExchangeNotEligible { exchange: id }));
+            ctx.finish(
+                Outcome::Denied,
+                Some(Reason::ExchangeNotEligible { exchange: id }),
+            );
             Ok(None)
         }
         Err(e) => {
@@ -196,7 +213,10 @@ fn resolve(ctx: &Ctx<'_, '_>) -> Result<ExchangeId, RequestError> {
                 if policy.exchanges.is_empty() {
                     "none".to_string()
                 } else {
-                    names().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    names()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
         )),
@@ -211,16 +231,25 @@ fn quote_or_refuse(
 ) -> Result<Option<Quote>, RequestError> {
     let x = &ctx.policy.exchanges[id.0 as usize];
     if balances[x.from.0 as usize] <= Decimal::ZERO {
-        ctx.finish(Outcome::Denied, Some(Reason::NothingToExchange { exchange: id }));
+        ctx.finish(
+            Outcome::Denied,
+            Some(Reason::NothingToExchange { exchange: id }),
+        );
         return Ok(None);
     }
     let Some(q) = quote(ctx, id, balances)? else {
-        ctx.finish(Outcome::Denied, Some(Reason::ExchangeNotExact { exchange: id }));
+        ctx.finish(
+            Outcome::Denied,
+            Some(Reason::ExchangeNotExact { exchange: id }),
+        );
         return Ok(None);
     };
     if q.to_amount <= Decimal::ZERO && !x.allow_zero {
         ctx.decision.quote = Some(q);
-        ctx.finish(Outcome::Denied, Some(Reason::ExchangeGivesNothing { exchange: id }));
+        ctx.finish(
+            Outcome::Denied,
+            Some(Reason::ExchangeGivesNothing { exchange: id }),
+        );
         return Ok(None);
     }
     Ok(Some(q))
@@ -265,7 +294,8 @@ pub(super) fn quote(
         }
     }
     let converted = cost(to).ok_or_else(too_large)?.min(balance);
-    let valid_until = (ctx.now + Duration::seconds(x.quote_valid_for_secs)).min(ctx.account.cycle.end);
+    let valid_until =
+        (ctx.now + Duration::seconds(x.quote_valid_for_secs)).min(ctx.account.cycle.end);
     Ok(Some(Quote {
         exchange: id,
         from_amount: balance,
@@ -298,7 +328,10 @@ fn staleness(
         return Some(Staleness::PolicyChanged);
     }
     if sent.cycle != now.cycle {
-        return Some(Staleness::NewCycle { quoted: sent.cycle, now: now.cycle });
+        return Some(Staleness::NewCycle {
+            quoted: sent.cycle,
+            now: now.cycle,
+        });
     }
     if sent.balance_version != now.balance_version {
         return Some(Staleness::BalanceChanged {
@@ -307,7 +340,9 @@ fn staleness(
         });
     }
     if ctx.now >= sent.valid_until {
-        return Some(Staleness::Expired { valid_until: sent.valid_until });
+        return Some(Staleness::Expired {
+            valid_until: sent.valid_until,
+        });
     }
     if sent.from_amount != now.from_amount || sent.to_amount != now.to_amount {
         return Some(Staleness::AmountsDiffer);

@@ -30,13 +30,13 @@ pub use report::DecisionReport;
 pub use request::{ParamValue, QuoteRef, Request, RequestKind, request_from_json};
 pub use small::SmallList;
 
-use account::Account;
 use crate::account::Snapshot;
 use crate::expr::{EvalError, Program, Value};
 use crate::limits::Limits;
+use crate::policy::Policy;
 use crate::policy::facts::{BoundFacts, FactValues};
 use crate::policy::model::{Expiry, Platform, PlatformId};
-use crate::policy::Policy;
+use account::Account;
 
 /// How to decide.
 #[derive(Debug, Clone, Copy, Default)]
@@ -117,7 +117,12 @@ impl<'c, 'r> Ctx<'c, 'r> {
     }
 
     /// Records a trace step when explaining; `result` is only built then.
-    pub fn trace(&mut self, rule: impl FnOnce() -> String, expr: Option<&Program>, result: impl FnOnce() -> String) {
+    pub fn trace(
+        &mut self,
+        rule: impl FnOnce() -> String,
+        expr: Option<&Program>,
+        result: impl FnOnce() -> String,
+    ) {
         if let Some(t) = &mut self.decision.trace {
             t.push(TraceStep {
                 rule: rule(),
@@ -164,7 +169,8 @@ impl<'c, 'r> Ctx<'c, 'r> {
             exchanged: self.account.exchanged,
             balances,
             cycle_index: self.account.cycle.index,
-            cycle_days_left: i64::try_from(self.account.cycle.days_left(self.now)).unwrap_or(i64::MAX),
+            cycle_days_left: i64::try_from(self.account.cycle.days_left(self.now))
+                .unwrap_or(i64::MAX),
             platform: self
                 .decision
                 .platform
@@ -178,7 +184,11 @@ impl<'c, 'r> Ctx<'c, 'r> {
     }
 
     /// Evaluates a compiled expression against `values`.
-    pub fn eval<'a>(&self, program: &Program, values: FactValues<'a>) -> Result<Value<'a>, EvalError> {
+    pub fn eval<'a>(
+        &self,
+        program: &Program,
+        values: FactValues<'a>,
+    ) -> Result<Value<'a>, EvalError> {
         let env = BoundFacts {
             table: &self.policy.facts,
             values,
@@ -252,7 +262,10 @@ pub(crate) fn to_amount(value: &Value<'_>, decimals: u32) -> Option<Decimal> {
 }
 
 fn missing(kind: RequestKind, field: &str) -> RequestError {
-    RequestError::invalid(field, format!("a `{}` request needs `{field}`", kind.as_str()))
+    RequestError::invalid(
+        field,
+        format!("a `{}` request needs `{field}`", kind.as_str()),
+    )
 }
 
 fn resolve_platform(policy: &Policy, name: &str) -> Result<PlatformId, RequestError> {

@@ -102,6 +102,9 @@ pub struct DecisionReport {
     pub quote: Option<QuoteReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hand_off: Option<HandOffReport>,
+    /// What applying the decision does, one line per change (exchanges and rollovers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceStep>>,
 }
@@ -113,20 +116,33 @@ struct Words<'p> {
 
 impl Words<'_> {
     fn unit(&self, u: UnitId) -> &str {
-        self.policy.units.get(u.0 as usize).map_or("?", |u| u.name.as_str())
+        self.policy
+            .units
+            .get(u.0 as usize)
+            .map_or("?", |u| u.name.as_str())
     }
 
     fn amount(&self, u: UnitId, a: Decimal) -> String {
-        let display = self.policy.units.get(u.0 as usize).map_or("?", |u| u.display.as_str());
+        let display = self
+            .policy
+            .units
+            .get(u.0 as usize)
+            .map_or("?", |u| u.display.as_str());
         format!("{} {display}", a.normalize())
     }
 
     fn platform(&self, p: PlatformId) -> &str {
-        self.policy.platforms.get(p.0 as usize).map_or("?", |p| p.name.as_str())
+        self.policy
+            .platforms
+            .get(p.0 as usize)
+            .map_or("?", |p| p.name.as_str())
     }
 
     fn exchange(&self, x: crate::policy::model::ExchangeId) -> &str {
-        self.policy.exchanges.get(x.0 as usize).map_or("?", |x| x.name.as_str())
+        self.policy
+            .exchanges
+            .get(x.0 as usize)
+            .map_or("?", |x| x.name.as_str())
     }
 
     fn local(&self, t: DateTime<Utc>) -> String {
@@ -140,10 +156,15 @@ impl Words<'_> {
         match r {
             RuleRef::Cost { feature, unit } => format!(
                 "features.{}.cost.{}",
-                self.policy.features.get(feature.0 as usize).map_or("?", |f| f.name.as_str()),
+                self.policy
+                    .features
+                    .get(feature.0 as usize)
+                    .map_or("?", |f| f.name.as_str()),
                 self.unit(unit)
             ),
-            RuleRef::Eligible { exchange } => format!("exchanges.{}.eligible", self.exchange(exchange)),
+            RuleRef::Eligible { exchange } => {
+                format!("exchanges.{}.eligible", self.exchange(exchange))
+            }
         }
     }
 
@@ -160,23 +181,38 @@ impl Words<'_> {
 
     fn reason(&self, r: &Reason, d: &Decision<'_>, s: &Snapshot) -> ReasonReport {
         let (message, help) = match *r {
-            Reason::Paid { unit, amount } => (format!("paid with {}", self.amount(unit, amount)), None),
+            Reason::Paid { unit, amount } => {
+                (format!("paid with {}", self.amount(unit, amount)), None)
+            }
             Reason::PlatformCannotConsume { platform } => (
                 format!("`{}` may not use features", self.platform(platform)),
-                Some(format!("available on {}", self.platforms_where(|p| p.consume))),
+                Some(format!(
+                    "available on {}",
+                    self.platforms_where(|p| p.consume)
+                )),
             ),
             Reason::PlatformCannotShowBalance { platform } => (
                 format!("`{}` does not show balances", self.platform(platform)),
-                Some(format!("available on {}", self.platforms_where(|p| p.show_balance))),
+                Some(format!(
+                    "available on {}",
+                    self.platforms_where(|p| p.show_balance)
+                )),
             ),
-            Reason::PlatformRefuses { platform, executes_on } => (
+            Reason::PlatformRefuses {
+                platform,
+                executes_on,
+            } => (
                 format!("`{}` cannot start an exchange", self.platform(platform)),
                 executes_on.map(|p| format!("available on {}", self.platform(p))),
             ),
             Reason::PlatformDelegates { platform, to } => {
                 let link = self.link(platform);
                 (
-                    format!("`{}` hands the exchange off to `{}`; nothing changed", self.platform(platform), self.platform(to)),
+                    format!(
+                        "`{}` hands the exchange off to `{}`; nothing changed",
+                        self.platform(platform),
+                        self.platform(to)
+                    ),
                     Some(match link {
                         Some(l) => format!("continue on {}: {l}", self.platform(to)),
                         None => format!("continue on {}", self.platform(to)),
@@ -192,48 +228,92 @@ impl Words<'_> {
                     .map(|v| v.iter().map(u32::to_string).collect::<Vec<_>>().join("."))
                     .unwrap_or_default();
                 (
-                    format!("this `{}` client is older than {min}", self.platform(platform)),
+                    format!(
+                        "this `{}` client is older than {min}",
+                        self.platform(platform)
+                    ),
                     Some(format!("update the app to {min} or later")),
                 )
             }
             Reason::FeatureNotInPlan { feature } => (
                 format!(
                     "`{}` has no cost in a unit the `{}` plan pays with in mode `{}`",
-                    self.policy.features.get(feature.0 as usize).map_or("?", |f| f.name.as_str()),
+                    self.policy
+                        .features
+                        .get(feature.0 as usize)
+                        .map_or("?", |f| f.name.as_str()),
                     s.plan,
                     s.mode
                 ),
                 None,
             ),
-            Reason::BalanceInsufficient { unit, needed, available } => (
-                format!("needs {}, the balance is {}", self.amount(unit, needed), self.amount(unit, available)),
-                Some(format!("needs {} more", self.amount(unit, needed - available))),
+            Reason::BalanceInsufficient {
+                unit,
+                needed,
+                available,
+            } => (
+                format!(
+                    "needs {}, the balance is {}",
+                    self.amount(unit, needed),
+                    self.amount(unit, available)
+                ),
+                Some(format!(
+                    "needs {} more",
+                    self.amount(unit, needed - available)
+                )),
             ),
             Reason::ExchangeAlreadyDone { exchange, at } => (
-                format!("`{}` was already done on {}; it is one-time", self.exchange(exchange), self.local(at)),
+                format!(
+                    "`{}` was already done on {}; it is one-time",
+                    self.exchange(exchange),
+                    self.local(at)
+                ),
                 None,
             ),
             Reason::ExchangeNotEligible { exchange } => (
-                format!("the account is not eligible for `{}`", self.exchange(exchange)),
-                self.policy
-                    .exchanges
-                    .get(exchange.0 as usize)
-                    .map(|x| format!("eligible when {}", x.eligible.source().split_whitespace().collect::<Vec<_>>().join(" "))),
+                format!(
+                    "the account is not eligible for `{}`",
+                    self.exchange(exchange)
+                ),
+                self.policy.exchanges.get(exchange.0 as usize).map(|x| {
+                    format!(
+                        "eligible when {}",
+                        x.eligible
+                            .source()
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                }),
             ),
             Reason::ExchangeGivesNothing { exchange } => (
-                format!("`{}` would give nothing for what is left", self.exchange(exchange)),
-                Some("the policy does not allow an exchange that gives nothing (`allow_zero`)".into()),
+                format!(
+                    "`{}` would give nothing for what is left",
+                    self.exchange(exchange)
+                ),
+                Some(
+                    "the policy does not allow an exchange that gives nothing (`allow_zero`)"
+                        .into(),
+                ),
             ),
             Reason::ExchangeNotExact { exchange } => (
-                format!("`{}` converts only exact amounts, and this one is not", self.exchange(exchange)),
+                format!(
+                    "`{}` converts only exact amounts, and this one is not",
+                    self.exchange(exchange)
+                ),
                 None,
             ),
             Reason::NothingToExchange { exchange } => {
-                let unit = self.policy.exchanges.get(exchange.0 as usize).map(|x| x.from);
+                let unit = self
+                    .policy
+                    .exchanges
+                    .get(exchange.0 as usize)
+                    .map(|x| x.from);
                 (
                     format!(
                         "nothing to exchange: no {} left",
-                        unit.and_then(|u| self.policy.units.get(u.0 as usize)).map_or("?", |u| u.display.as_str())
+                        unit.and_then(|u| self.policy.units.get(u.0 as usize))
+                            .map_or("?", |u| u.display.as_str())
                     ),
                     None,
                 )
@@ -241,7 +321,12 @@ impl Words<'_> {
             Reason::ConfirmationRequired { exchange } => (
                 d.quote
                     .as_ref()
-                    .and_then(|q| self.policy.exchanges.get(exchange.0 as usize).map(|x| self.fill(&x.offer.warning, q)))
+                    .and_then(|q| {
+                        self.policy
+                            .exchanges
+                            .get(exchange.0 as usize)
+                            .map(|x| self.fill(&x.offer.warning, q))
+                    })
                     .filter(|w| !w.trim().is_empty())
                     .unwrap_or_else(|| "this exchange is irreversible".into()),
                 Some("send the exchange again with `confirm: true` to go ahead".into()),
@@ -251,34 +336,122 @@ impl Words<'_> {
                     "the quote no longer holds: {}",
                     match why {
                         Staleness::OtherExchange => "it is for another exchange".to_string(),
-                        Staleness::NewCycle { quoted, now } => format!("it was made in cycle {quoted}, this is cycle {now}"),
+                        Staleness::NewCycle { quoted, now } =>
+                            format!("it was made in cycle {quoted}, this is cycle {now}"),
                         Staleness::PolicyChanged => "the policy version changed".to_string(),
-                        Staleness::BalanceChanged { quoted, now } =>
-                            format!("the balance changed since (account version {quoted}, now {now})"),
-                        Staleness::Expired { valid_until } => format!("it held until {}", self.local(valid_until)),
-                        Staleness::AmountsDiffer => "its amounts differ from what the account has".to_string(),
+                        Staleness::BalanceChanged { quoted, now } => format!(
+                            "the balance changed since (account version {quoted}, now {now})"
+                        ),
+                        Staleness::Expired { valid_until } =>
+                            format!("it held until {}", self.local(valid_until)),
+                        Staleness::AmountsDiffer =>
+                            "its amounts differ from what the account has".to_string(),
                     }
                 ),
                 Some("ask for a new quote".into()),
             ),
-            Reason::RolloverNeeded { account_cycle, now_cycle } => (
+            Reason::RolloverNeeded {
+                account_cycle,
+                now_cycle,
+            } => (
                 match account_cycle {
-                    Some(c) => format!("the account is still in cycle {c}; the instant is in cycle {now_cycle}"),
+                    Some(c) => format!(
+                        "the account is still in cycle {c}; the instant is in cycle {now_cycle}"
+                    ),
                     None => "the account has not received its first allowance".to_string(),
                 },
                 Some(format!("roll the account over to cycle {now_cycle} first")),
             ),
-            Reason::RolloverAlreadyDone { cycle } => (format!("already rolled over to cycle {cycle}"), None),
+            Reason::RolloverAlreadyDone { cycle } => {
+                (format!("already rolled over to cycle {cycle}"), None)
+            }
             Reason::ExpressionFailed { rule, error } => (
-                format!("`{}` failed while deciding ({})", self.rule(rule), error.code()),
+                format!(
+                    "`{}` failed while deciding ({})",
+                    self.rule(rule),
+                    error.code()
+                ),
                 Some("fix the policy expression; other requests are not affected".into()),
             ),
             Reason::NegativeAmount { rule } => (
-                format!("`{}` gave a negative or non-numeric amount", self.rule(rule)),
+                format!(
+                    "`{}` gave a negative or non-numeric amount",
+                    self.rule(rule)
+                ),
                 Some("fix the policy expression; other requests are not affected".into()),
             ),
         };
-        ReasonReport { code: r.code(), message, help }
+        ReasonReport {
+            code: r.code(),
+            message,
+            help,
+        }
+    }
+
+    /// Each change of an exchange or rollover, in words.
+    fn changes(&self, c: &super::decision::Changes, s: &Snapshot) -> Vec<String> {
+        use super::decision::{Change, EntryKind, GrantRef};
+        let name = |r: GrantRef| match r {
+            GrantRef::Existing(i) => s
+                .grants
+                .get(i)
+                .map_or("?".to_string(), |g| format!("`{}`", g.id)),
+            GrantRef::New(j) => c.new_grants.get(j).map_or("?".to_string(), |g| {
+                format!("the new {} grant of cycle {}", self.unit(g.unit), g.cycle)
+            }),
+        };
+        let mut out = Vec::new();
+        for step in &c.steps {
+            out.push(match *step {
+                Change::Debit {
+                    grant,
+                    kind,
+                    amount,
+                } => {
+                    let verb = match kind {
+                        EntryKind::Consume => "consume",
+                        EntryKind::Forfeit => "forfeit",
+                        EntryKind::ConvertOut => "convert out",
+                        EntryKind::Rollover => "roll over",
+                        EntryKind::Expire => "expire",
+                        EntryKind::Grant | EntryKind::ConvertIn => "take",
+                    };
+                    format!("{verb} {} from {}", amount.normalize(), name(grant))
+                }
+                Change::Close(grant) => format!("expire and close {}", name(grant)),
+                Change::Create(j) => match c.new_grants.get(j) {
+                    Some(g) => format!(
+                        "grant {} ({}, cycle {}) from {} until {}",
+                        self.amount(g.unit, g.amount),
+                        match g.kind {
+                            EntryKind::ConvertIn => "exchange",
+                            EntryKind::Rollover => "rollover",
+                            _ => "allowance",
+                        },
+                        g.cycle,
+                        self.local(g.effective),
+                        g.expires.map_or("never".to_string(), |t| self.local(t))
+                    ),
+                    None => "?".to_string(),
+                },
+            });
+        }
+        if let Some(m) = c
+            .switch_mode
+            .and_then(|m| self.policy.modes.get(m.0 as usize))
+        {
+            out.push(format!("switch the account to mode `{m}` for good"));
+        }
+        if let Some(q) = &c.exchange {
+            out.push(format!(
+                "record the exchange `{}`",
+                self.exchange(q.exchange)
+            ));
+        }
+        if let Some(k) = c.cycle {
+            out.push(format!("mark the account as rolled over to cycle {k}"));
+        }
+        out
     }
 
     fn link(&self, platform: PlatformId) -> Option<String> {
@@ -298,7 +471,11 @@ impl Words<'_> {
             from_amount: q.from_amount.normalize().to_string(),
             converted: q.converted.normalize().to_string(),
             remainder: q.remainder.normalize().to_string(),
-            remainder_is: if q.remainder_forfeited { "forfeited" } else { "kept" },
+            remainder_is: if q.remainder_forfeited {
+                "forfeited"
+            } else {
+                "kept"
+            },
             to_amount: q.to_amount.normalize().to_string(),
             exact: q.exact.normalize().to_string(),
             rounding: q.rounding,
@@ -326,7 +503,8 @@ impl Words<'_> {
             .replace("{remainder}", &q.remainder.normalize().to_string())
             .replace(
                 "{expires}",
-                &q.grant_expires.map_or_else(|| "never".to_string(), |t| self.local(t)),
+                &q.grant_expires
+                    .map_or_else(|| "never".to_string(), |t| self.local(t)),
             )
     }
 }
@@ -374,7 +552,11 @@ impl Decision<'_> {
             at: self.at,
             policy: format!("{}@{}", policy.name, policy.version),
             outcome: self.outcome.as_str(),
-            reasons: self.reasons.iter().map(|r| w.reason(r, self, snapshot)).collect(),
+            reasons: self
+                .reasons
+                .iter()
+                .map(|r| w.reason(r, self, snapshot))
+                .collect(),
             cycle: CycleReport {
                 index: self.cycle.index,
                 start: self.cycle.start,
@@ -384,13 +566,18 @@ impl Decision<'_> {
             feature: use_detail
                 .and_then(|u| policy.features.get(u.feature.0 as usize))
                 .map(|f| f.name.clone()),
-            cost: use_detail.and_then(|u| u.cost).map(|(unit, a)| w.amount(unit, a)),
+            cost: use_detail
+                .and_then(|u| u.cost)
+                .map(|(unit, a)| w.amount(unit, a)),
             charges: use_detail
                 .map(|u| {
                     u.charges
                         .iter()
                         .map(|c| ChargeReport {
-                            grant: snapshot.grants.get(c.grant).map_or("?".into(), |g| g.id.clone()),
+                            grant: snapshot
+                                .grants
+                                .get(c.grant)
+                                .map_or("?".into(), |g| g.id.clone()),
                             amount: c.amount.normalize().to_string(),
                         })
                         .collect()
@@ -402,6 +589,10 @@ impl Decision<'_> {
                 platform: w.platform(to).to_string(),
                 link: self.platform.and_then(|p| w.link(p)),
             }),
+            changes: self
+                .changes
+                .as_ref()
+                .map_or_else(Vec::new, |c| w.changes(c, snapshot)),
             trace: self.trace.clone(),
         }
     }
@@ -439,8 +630,23 @@ impl DecisionReport {
                 h.link.as_ref().map_or(String::new(), |l| format!(": {l}"))
             );
         }
+        if self.kind == "balance" && self.outcome == "shown" {
+            let b: Vec<String> = self
+                .balances
+                .iter()
+                .map(|(u, a)| format!("{u} {a}"))
+                .collect();
+            let _ = writeln!(out, "  balance: {}", b.join(", "));
+        }
+        for c in &self.changes {
+            let _ = writeln!(out, "  change: {c}");
+        }
         if let Some(o) = &self.offer {
-            let _ = writeln!(out, "  offer: {} \"{}\" [{}] ({})", o.title, o.body, o.confirm, o.action);
+            let _ = writeln!(
+                out,
+                "  offer: {} \"{}\" [{}] ({})",
+                o.title, o.body, o.confirm, o.action
+            );
         }
         if let Some(t) = &self.trace {
             let _ = writeln!(out, "  explain:");
@@ -468,7 +674,10 @@ fn quote_line(q: &QuoteReport) -> String {
         q.to_amount,
         q.to_unit,
         q.exact,
-        serde_json::to_value(q.rounding).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        serde_json::to_value(q.rounding)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         if q.rounded { ", rounded" } else { "" }
     );
     if q.remainder != "0" {
@@ -477,7 +686,8 @@ fn quote_line(q: &QuoteReport) -> String {
     let _ = write!(
         s,
         "; expires {}; bound to cycle {}, policy {}, account version {}; valid until {}",
-        q.grant_expires.map_or("never".to_string(), |t| t.to_rfc3339()),
+        q.grant_expires
+            .map_or("never".to_string(), |t| t.to_rfc3339()),
         q.cycle,
         q.policy_version,
         q.balance_version,

@@ -135,9 +135,9 @@ impl<'de> Deserialize<'de> for ParamValue {
                 Ok(ParamValue::Int(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParamValue, E> {
-                i64::try_from(v)
-                    .map(ParamValue::Int)
-                    .map_err(|_| E::custom(format!("{v} is too large for a whole-number parameter")))
+                i64::try_from(v).map(ParamValue::Int).map_err(|_| {
+                    E::custom(format!("{v} is too large for a whole-number parameter"))
+                })
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParamValue, E> {
                 Err(E::custom(format!(

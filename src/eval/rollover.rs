@@ -12,8 +12,8 @@ use super::error::RequestError;
 use super::{Ctx, expiry_after};
 use crate::account::GrantSource;
 use crate::check::UnitId;
-use crate::policy::model::{Plan, Rollover};
 use crate::policy::Policy;
+use crate::policy::model::{Plan, Rollover};
 
 /// Most cycles one rollover catches up (ten years of monthly cycles).
 pub const MAX_CATCH_UP_CYCLES: i64 = 120;
@@ -37,7 +37,10 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     let snapshot = ctx.account.snapshot;
     if let Some(c) = snapshot.cycle {
         if c == now_cycle {
-            ctx.finish(Outcome::Unchanged, Some(Reason::RolloverAlreadyDone { cycle: c }));
+            ctx.finish(
+                Outcome::Unchanged,
+                Some(Reason::RolloverAlreadyDone { cycle: c }),
+            );
             return Ok(());
         }
     }
@@ -97,13 +100,20 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             })
             .collect();
         for i in ended {
-            let (unit, amount, remaining, at) = (lots[i].unit, lots[i].amount, lots[i].remaining, lots[i].at);
-            let Some((carry, expires)) = carry(policy, plan, ctx.account.mode, unit, amount, remaining)
+            let (unit, amount, remaining, at) =
+                (lots[i].unit, lots[i].amount, lots[i].remaining, lots[i].at);
+            let Some((carry, expires)) =
+                carry(policy, plan, ctx.account.mode, unit, amount, remaining)
             else {
                 continue;
             };
             ctx.trace(
-                || format!("rollover of {} into cycle {k}", policy.units[unit.0 as usize].name),
+                || {
+                    format!(
+                        "rollover of {} into cycle {k}",
+                        policy.units[unit.0 as usize].name
+                    )
+                },
                 None,
                 || format!("carry {carry} of {remaining}"),
             );
@@ -143,7 +153,11 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
         if snapshot.status != GRANTING_STATUS {
             continue;
         }
-        for a in plan.allowances.iter().filter(|a| a.mode == ctx.account.mode) {
+        for a in plan
+            .allowances
+            .iter()
+            .filter(|a| a.mode == ctx.account.mode)
+        {
             let expires = expiry_after(calendar, k, a.expires)?;
             if expires.is_some_and(|e| e <= threshold) {
                 continue; // a missed cycle's allowance that could never be used

@@ -39,7 +39,9 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     if !platform.consume {
         ctx.finish(
             Outcome::Denied,
-            Some(Reason::PlatformCannotConsume { platform: platform_id }),
+            Some(Reason::PlatformCannotConsume {
+                platform: platform_id,
+            }),
         );
         return Ok(());
     }
@@ -62,10 +64,18 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
         let balances = ctx.account.balances;
         let values = ctx.facts(&balances, &feature.name, &params);
         let result = ctx.eval(&cost.amount, values);
-        let rule = RuleRef::Cost { feature: feature_id, unit };
+        let rule = RuleRef::Cost {
+            feature: feature_id,
+            unit,
+        };
         let decimals = policy.units[unit.0 as usize].decimals;
         ctx.trace(
-            || format!("features.{}.cost.{}", feature.name, policy.units[unit.0 as usize].name),
+            || {
+                format!(
+                    "features.{}.cost.{}",
+                    feature.name, policy.units[unit.0 as usize].name
+                )
+            },
             Some(&cost.amount),
             || match &result {
                 Ok(v) => v.to_string(),
@@ -83,7 +93,10 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             Err(e) => {
                 ctx.finish(
                     Outcome::Error,
-                    Some(Reason::ExpressionFailed { rule, error: e.kind }),
+                    Some(Reason::ExpressionFailed {
+                        rule,
+                        error: e.kind,
+                    }),
                 );
                 return Ok(());
             }
@@ -112,7 +125,10 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
                     break;
                 }
                 let take = left.min(grants[i].remaining);
-                charges.push(Charge { grant: i, amount: take });
+                charges.push(Charge {
+                    grant: i,
+                    amount: take,
+                });
                 left -= take;
             }
             after[unit.0 as usize] -= amount;
@@ -123,7 +139,9 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             ctx.finish(Outcome::Allowed, Some(Reason::Paid { unit, amount }));
         }
         None => {
-            let reason = shortfall.unwrap_or(Reason::FeatureNotInPlan { feature: feature_id });
+            let reason = shortfall.unwrap_or(Reason::FeatureNotInPlan {
+                feature: feature_id,
+            });
             if let (Some(u), Reason::BalanceInsufficient { unit, needed, .. }) =
                 (&mut ctx.decision.use_detail, reason)
             {
@@ -216,7 +234,10 @@ fn bind_params<'r>(
                 format!(
                     "`{}` has no parameter `{name}`{}",
                     feature.name,
-                    crate::diag::suggest::hint(name, feature.params.iter().map(|p| p.name.as_str()))
+                    crate::diag::suggest::hint(
+                        name,
+                        feature.params.iter().map(|p| p.name.as_str())
+                    )
                 ),
             ));
         }
@@ -226,7 +247,12 @@ fn bind_params<'r>(
         let Some(v) = request.params.get(&p.name) else {
             return Err(RequestError::invalid(
                 &field(),
-                format!("`{}` needs the parameter `{}` ({})", feature.name, p.name, type_word(p.ty)),
+                format!(
+                    "`{}` needs the parameter `{}` ({})",
+                    feature.name,
+                    p.name,
+                    type_word(p.ty)
+                ),
             ));
         };
         use super::ParamValue as P;

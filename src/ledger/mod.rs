@@ -124,7 +124,10 @@ pub fn replay(start: &Snapshot, groups: &[LedgerGroup]) -> Result<Snapshot, Repl
                 continue;
             }
             let Some(pos) = s.grants.iter().position(|x| x.id == e.grant) else {
-                return Err(fail(ei, format!("changes `{}`, which does not exist", e.grant)));
+                return Err(fail(
+                    ei,
+                    format!("changes `{}`, which does not exist", e.grant),
+                ));
             };
             let grant = &mut s.grants[pos];
             if grant.remaining != e.before || e.before - e.amount != e.after {
@@ -183,7 +186,9 @@ impl UnitTotals {
 }
 
 /// Sums a ledger per unit.
-pub fn totals<'a>(groups: impl IntoIterator<Item = &'a LedgerGroup>) -> BTreeMap<String, UnitTotals> {
+pub fn totals<'a>(
+    groups: impl IntoIterator<Item = &'a LedgerGroup>,
+) -> BTreeMap<String, UnitTotals> {
     let mut out: BTreeMap<String, UnitTotals> = BTreeMap::new();
     for g in groups {
         for e in &g.entries {

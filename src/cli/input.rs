@@ -1,0 +1,100 @@
+//! What several subcommands read: instants, policies (with their diagnostics rendered), account
+//! snapshots checked against a policy, and files named on the command line.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::account::{Snapshot, validate};
+use crate::diag::render;
+use crate::limits::Limits;
+use crate::policy::{self, Policy, PolicySet};
+
+/// `--name <instant>` as RFC 3339.
+pub fn instant(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("`--{name}` must be an instant like 2026-01-31T15:00:00Z, found `{text}`")
+        })
+}
+
+/// The text of a file, or a message naming it.
+pub fn read_file(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
+}
+
+/// Loads the one policy (all its versions) under `path`, printing every diagnostic to `err`.
+pub fn policy_set(path: &str, err: &mut dyn Write) -> Option<PolicySet> {
+    let loaded = policy::load_paths(&[PathBuf::from(path)], &Limits::default());
+    let _ = write!(
+        err,
+        "{}",
+        render::human_all(&loaded.diagnostics, &loaded.sources)
+    );
+    if loaded.has_errors() {
+        return None;
+    }
+    match loaded.single() {
+        Some(set) => Some(set.clone()),
+        None => {
+            let _ = writeln!(
+                err,
+                "error: `{path}` holds {} policies; name one policy's file or directory",
+                loaded.policies.len()
+            );
+            None
+        }
+    }
+}
+
+/// Reads an account snapshot (JSON or YAML) and checks it against `policy`, printing every
+/// problem to `err`.
+pub fn account(path: &str, policy: &Policy, err: &mut dyn Write) -> Option<Snapshot> {
+    let text = match read_file(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return None;
+        }
+    };
+    let snapshot: Snapshot = match crate::document::read(path, &text) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return None;
+        }
+    };
+    let problems = validate(&snapshot, policy);
+    if problems.is_empty() {
+        return Some(snapshot);
+    }
+    for p in problems {
+        let _ = writeln!(err, "error: {path}: {p}");
+    }
+    None
+}
+
+/// The policy version in force at `at`, or a message.
+pub fn in_force<'s>(
+    set: &'s PolicySet,
+    at: DateTime<Utc>,
+    err: &mut dyn Write,
+) -> Option<&'s std::sync::Arc<Policy>> {
+    let p = set.at(at);
+    if p.is_none() {
+        let _ = writeln!(
+            err,
+            "error: no version of `{}` is in force at {}",
+            set.name,
+            at.to_rfc3339()
+        );
+    }
+    p
+}
+
+/// Writes `text` to `path`, or a message.
+pub fn write_file(path: &str, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write `{path}`: {e}"))
+}
