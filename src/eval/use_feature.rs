@@ -36,6 +36,11 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
         charges: Default::default(),
         offer: None,
     });
+    ctx.trace(
+        || format!("platforms.{}.consume", platform.name),
+        None,
+        || platform.consume.to_string(),
+    );
     if !platform.consume {
         ctx.finish(
             Outcome::Denied,
@@ -55,6 +60,22 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
         .iter()
         .find(|(m, _)| *m == ctx.account.mode)
         .map_or(&[], |(_, units)| units.as_slice());
+    ctx.trace(
+        || {
+            format!(
+                "plans.{}.modes.{}.pays_with",
+                plan.name, policy.modes[ctx.account.mode.0 as usize]
+            )
+        },
+        None,
+        || {
+            let names: Vec<&str> = pays_with
+                .iter()
+                .map(|u| policy.units[u.0 as usize].name.as_str())
+                .collect();
+            format!("[{}]", names.join(", "))
+        },
+    );
     let mut shortfall: Option<Reason> = None;
     let mut paid: Option<(UnitId, Decimal)> = None;
     for &unit in pays_with {

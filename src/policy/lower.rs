@@ -310,8 +310,23 @@ impl Reader<'_> {
             });
         }
         let mut f = Fields::open(node, "`rollover`", self.diags)?;
+        // Counted from the cycle the amount was first granted in: `next_cycle_end` is the end of
+        // the cycle it rolls into; `cycle_end` would end it the moment it rolls over.
         let expires = match f.get("expires") {
-            Some(n) => self.expiry(n, "rolled-over `expires`")?,
+            Some(n) => match self.expiry(n, "rolled-over `expires`")? {
+                Expiry::CycleEnd => {
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            "rolled-over amounts cannot expire at `cycle_end`: that is the moment they roll over",
+                        )
+                        .at(n.span)
+                        .with_help("use `next_cycle_end` (the end of the cycle they roll into) or `never`"),
+                    );
+                    return None;
+                }
+                e => e,
+            },
             None => Expiry::NextCycleEnd,
         };
         let max = f

@@ -1,0 +1,95 @@
+//! `cargo bench --bench decide`: deciding a feature use, and deciding plus applying the help
+//! page's exchange, on the CapCut policy with the sample account.
+//!
+//! A plain harness (no benchmarking framework dependency): warm up, then time batches and
+//! report the median time per call.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use quotient::eval::{DecideOptions, Request, RequestKind, decide};
+use quotient::limits::Limits;
+use quotient::{apply, policy};
+
+fn median_ns_per_iter(batch: u32, mut f: impl FnMut()) -> f64 {
+    for _ in 0..batch {
+        f();
+    }
+    let mut samples: Vec<f64> = (0..15)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..batch {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / f64::from(batch)
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded = policy::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
+    let Some(policy) = loaded.single().and_then(|s| s.latest()).cloned() else {
+        eprintln!("capcut-pro.yaml did not load");
+        std::process::exit(1);
+    };
+    let text = std::fs::read_to_string(root.join("examples/accounts/pro-midcycle.json"))
+        .unwrap_or_default();
+    let Ok(snapshot) = quotient::account::from_json(&text) else {
+        eprintln!("the sample account did not read");
+        std::process::exit(1);
+    };
+    let now: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().unwrap_or_default();
+    let options = DecideOptions::default();
+
+    let mut use_image = Request::new("r-1", RequestKind::Use).on("web");
+    use_image.feature = Some("ai_image_generation".into());
+    let ns = median_ns_per_iter(100_000, || {
+        let d = decide(
+            &policy,
+            black_box(&snapshot),
+            black_box(&use_image),
+            now,
+            &options,
+        );
+        black_box(d.is_ok());
+    });
+    println!("decide: use ai_image_generation on web (offer checked): {ns:.0} ns per decision");
+
+    let mut use_mobile = Request::new("r-2", RequestKind::Use).on("mobile");
+    use_mobile.feature = Some("ai_image_generation".into());
+    let ns = median_ns_per_iter(100_000, || {
+        let d = decide(
+            &policy,
+            black_box(&snapshot),
+            black_box(&use_mobile),
+            now,
+            &options,
+        );
+        black_box(d.is_ok());
+    });
+    println!("decide: use ai_image_generation on mobile (no offer): {ns:.0} ns per decision");
+
+    let mut exchange = Request::new("x-1", RequestKind::Exchange).on("web");
+    exchange.confirm = true;
+    let ns = median_ns_per_iter(20_000, || {
+        let Ok(d) = decide(
+            &policy,
+            black_box(&snapshot),
+            black_box(&exchange),
+            now,
+            &options,
+        ) else {
+            return;
+        };
+        let t = apply(&policy, &snapshot, &d);
+        black_box(t.is_ok());
+    });
+    println!(
+        "decide + apply: the exchange on web (37 Pro uses -> 29 credits): {ns:.0} ns per transition"
+    );
+}
