@@ -7,6 +7,7 @@ pub mod account;
 pub mod apply;
 pub mod check;
 pub mod cli;
+pub mod corpus;
 pub mod cycle;
 pub mod diag;
 pub mod document;

@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod corpus;
 mod cycles;
 mod eval;
 mod expr;
@@ -38,6 +39,8 @@ usage:
   quotient timeline --policy <file|dir> [--account <file>] --script <file> [--explain]
                     [--format human|json] [--out <file>] [--ledger <file>]
       play requests at instants against one account; print each decision and the balances
+  quotient corpus --policy <file|dir> --count N [--seed S] [--at <instant>] [--out <file.jsonl>]
+      write a deterministic synthetic population of accounts as JSON Lines
   quotient help
 ";
 
@@ -53,6 +56,7 @@ pub fn run(argv: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         "expr" => expr::run(&mut args, out, err),
         "cycles" => cycles::run(&mut args, out, err),
         "eval" => eval::run(&mut args, out, err),
+        "corpus" => corpus::run(&mut args, out, err),
         "timeline" => timeline::run(&mut args, out, err),
         "help" | "--help" | "-h" => {
             let _ = write!(out, "{USAGE}");

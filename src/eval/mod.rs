@@ -198,7 +198,11 @@ impl<'c, 'r> Ctx<'c, 'r> {
 
     /// When a grant made now with `expiry` expires.
     pub fn expiry_instant(&self, expiry: Expiry) -> Result<Option<DateTime<Utc>>, RequestError> {
-        expiry_after(&self.account.calendar, self.account.cycle.index, expiry)
+        match expiry {
+            // The current cycle is already computed; no need to ask the calendar again.
+            Expiry::CycleEnd => Ok(Some(self.account.cycle.end)),
+            _ => expiry_after(&self.account.calendar, self.account.cycle.index, expiry),
+        }
     }
 
     /// Whether the client's version meets the platform's `min_version`.
