@@ -16,27 +16,129 @@ pub struct DocumentError {
 /// Reads `text` as JSON when it starts with `{` or `[` (or `name` ends in `.json`), else as YAML.
 pub fn read<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, DocumentError> {
     let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Err(DocumentError {
+            name: format!("{name}:1:1"),
+            message: "the document is empty".to_string(),
+        });
+    }
     if name.ends_with(".json") || trimmed.starts_with('{') || trimmed.starts_with('[') {
         serde_json::from_str(text).map_err(|e| DocumentError {
-            name: format!("{name}:{}:{}", e.line(), e.column()),
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or("invalid JSON")
-                .to_string(),
+            // serde_json counts the column of an error at a line's start as 0.
+            name: format!("{name}:{}:{}", e.line(), e.column().max(1)),
+            message: explain(
+                e.to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or("invalid JSON"),
+            ),
         })
     } else {
         serde_saphyr::from_str(text).map_err(|e| {
-            let message = e.to_string();
+            let rendered = e.to_string();
             let location = e
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
             DocumentError {
                 name: format!("{name}{location}"),
-                message: message.lines().next().unwrap_or("invalid YAML").to_string(),
+                message: explain(yaml_message(
+                    rendered.lines().next().unwrap_or("invalid YAML"),
+                )),
             }
         })
     }
+}
+
+/// serde-saphyr's first line without what the name already says: "error: line 3 column 7:
+/// unexpected end of input at line 3, column 7" -> "unexpected end of input".
+fn yaml_message(first: &str) -> &str {
+    let mut m = first.trim();
+    m = m.strip_prefix("error:").unwrap_or(m).trim_start();
+    if let Some(rest) = m.strip_prefix("line ") {
+        if let Some(i) = rest.find(": ") {
+            if rest[..i]
+                .split(" column ")
+                .all(|n| n.trim().parse::<u64>().is_ok())
+            {
+                m = &rest[i + 2..];
+            }
+        }
+    }
+    if let Some(i) = m.rfind(" at line ") {
+        if m[i + 9..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || ", column".contains(c))
+        {
+            m = &m[..i];
+        }
+    }
+    // serde-saphyr's advice on its options and Rust type names are not for document authors.
+    let m = m
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(m)
+        .trim();
+    if m.starts_with("cannot deserialize null into") {
+        return "expected a value, found nothing (null)";
+    }
+    match m {
+        "expected string scalar" => "expected text, found a list or a mapping",
+        "expected mapping start" => "expected a mapping (`key: value` entries)",
+        "externally tagged enum expected scalar or mapping" => "expected a name",
+        _ => m,
+    }
+}
+
+/// serde's wording made plainer for people who write documents by hand: a did-you-mean for an
+/// unknown field or name, and "a whole number" for Rust's integer types.
+pub(crate) fn explain(message: &str) -> String {
+    for what in ["field", "variant"] {
+        let Some(rest) = message.strip_prefix(&format!("unknown {what} `")) else {
+            continue;
+        };
+        let Some((wrong, expected)) = rest.split_once('`') else {
+            continue;
+        };
+        let names = expected
+            .trim_start_matches(", expected one of ")
+            .trim_start_matches(", expected ");
+        // Both `a`, `b` (serde_json) and a, b (serde-saphyr) name the choices.
+        let names: Vec<&str> = names
+            .split(", ")
+            .flat_map(|n| n.split(" or "))
+            .map(|n| n.trim().trim_matches('`'))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let word = if what == "field" { "field" } else { "value" };
+        if let Some(near) = crate::diag::suggest::did_you_mean(wrong, names.iter().copied()) {
+            return format!("unknown {word} `{wrong}` (did you mean `{near}`?)");
+        }
+        if expected.starts_with(", expected") && !names.is_empty() {
+            let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            return format!(
+                "unknown {word} `{wrong}`, expected one of {}",
+                list.join(", ")
+            );
+        }
+    }
+    let mut out = message
+        .replacen("invalid type: unit value", "invalid type: null", 1)
+        .replacen("invalid type: sequence", "invalid type: a list", 1)
+        .replacen("invalid type: map,", "invalid type: a mapping,", 1);
+    for (rust, plain) in [
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("invalid u64", "expected a whole number, 0 or more"),
+        ("invalid i64", "expected a whole number"),
+        ("invalid i32", "expected a whole number"),
+    ] {
+        if out.ends_with(rust) {
+            out.truncate(out.len() - rust.len());
+            out.push_str(plain);
+        }
+    }
+    out
 }

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod policy;
 pub mod standalone;
 pub(crate) mod syntax;
+pub mod testing;
 pub mod timeline;
 
 pub use account::Snapshot;

@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Snapshot;
 use crate::apply::apply;
-use crate::eval::{DecideOptions, DecisionReport, QuoteRef, Request, RequestKind, decide};
+use crate::eval::{
+    DecideOptions, Decision, DecisionReport, QuoteRef, Request, RequestKind, decide,
+};
 use crate::ledger::LedgerGroup;
-use crate::policy::PolicySet;
+use crate::policy::{Policy, PolicySet};
 
 /// Most steps one script may play (after `repeat`s are counted).
 pub const MAX_STEPS: usize = 10_000;
@@ -91,6 +93,21 @@ pub fn play(
     script: &Script,
     options: &DecideOptions,
 ) -> Result<Timeline, TimelineError> {
+    play_observed(policies, account, script, options, &mut |_, _, _| {})
+}
+
+/// Sees every decision a timeline makes (automatic rollovers included) with the policy and the
+/// snapshot it was made on; `quotient test` measures rule coverage with it.
+pub type Observer<'o> = dyn FnMut(&Policy, &Snapshot, &Decision<'_>) + 'o;
+
+/// Like [`play`], showing every decision to `observe` before it is applied.
+pub fn play_observed(
+    policies: &PolicySet,
+    account: &Snapshot,
+    script: &Script,
+    options: &DecideOptions,
+    observe: &mut Observer<'_>,
+) -> Result<Timeline, TimelineError> {
     let total: usize = script
         .steps
         .iter()
@@ -135,13 +152,17 @@ pub fn play(
                 let d = decide(policy, &state, &roll, step.at, options)
                     .map_err(|e| fail(e.to_string()))?;
                 if d.changes_state() {
-                    record(policy, &mut state, &mut out, &d, options)
+                    record(policy, &mut state, &mut out, &d, observe)
                         .map_err(|e| fail(e.to_string()))?;
                 }
             }
             let d = decide(policy, &state, &request, step.at, options)
                 .map_err(|e| fail(e.to_string()))?;
-            if let Some(q) = &d.quote {
+            // Only a `quote` decision that quoted is "the latest quote": an exchange decision
+            // (a warning, a stale refusal) recomputes one, which must not renew the one sent.
+            if let (Some(q), RequestKind::Quote, crate::eval::Outcome::Quoted) =
+                (&d.quote, d.kind, d.outcome)
+            {
                 let report = d.report(policy, &state);
                 if let Some(r) = report.quote {
                     last_quote = Some(QuoteRef {
@@ -155,7 +176,7 @@ pub fn play(
                     });
                 }
             }
-            record(policy, &mut state, &mut out, &d, options).map_err(|e| fail(e.to_string()))?;
+            record(policy, &mut state, &mut out, &d, observe).map_err(|e| fail(e.to_string()))?;
         }
     }
     out.account = state;
@@ -163,12 +184,13 @@ pub fn play(
 }
 
 fn record(
-    policy: &crate::policy::Policy,
+    policy: &Policy,
     state: &mut Snapshot,
     out: &mut Timeline,
-    d: &crate::eval::Decision<'_>,
-    _options: &DecideOptions,
+    d: &Decision<'_>,
+    observe: &mut Observer<'_>,
 ) -> Result<(), crate::apply::ApplyError> {
+    observe(policy, state, d);
     let decision = d.report(policy, state);
     let mut applied = false;
     if d.changes_state() {

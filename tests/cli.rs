@@ -125,3 +125,141 @@ fn cycles_prints_month_end_clamped_boundaries() {
     assert_eq!(code, 1);
     assert!(err.contains("Europe/Berlin"), "{err}");
 }
+
+/// `eval` against the sample account, at an instant in its current cycle.
+fn eval(extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "eval",
+        "--policy",
+        "policies/capcut-pro.yaml",
+        "--account",
+        "examples/accounts/pro-midcycle.json",
+        "--at",
+        "2026-04-02T10:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    quotient(&args)
+}
+
+#[test]
+fn eval_allows_a_use_on_web() {
+    let (code, out, err) = eval(&["--request", "examples/requests/use-image-web.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("r-1001 use ai_image_generation: allowed"),
+        "{out}"
+    );
+    assert!(out.contains("charge: 1 from `g-2026-03-pro`"), "{out}");
+    assert!(!out.contains("explain:"), "{out}");
+}
+
+#[test]
+fn eval_explain_prints_the_cost_and_eligibility_trace() {
+    let (code, out, err) = eval(&[
+        "--request",
+        "examples/requests/use-image-web.json",
+        "--explain",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("explain:"), "{out}");
+    assert!(
+        out.contains("features.ai_image_generation.cost.pro_use: `1` = 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("exchanges.pro_uses_to_credits.eligible (offer):"),
+        "{out}"
+    );
+}
+
+#[test]
+fn eval_json_is_one_json_document() {
+    let (code, out, err) = eval(&[
+        "--request",
+        "examples/requests/use-image-web.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("the output is JSON");
+    assert_eq!(report["request"], "r-1001");
+    assert_eq!(report["outcome"], "allowed");
+    assert_eq!(report["balances"]["pro_use"], "37");
+}
+
+#[test]
+fn eval_apply_writes_the_next_snapshot_and_prints_the_ledger() {
+    let out_path = std::env::temp_dir().join(format!(
+        "quotient-cli-apply-{}-{:?}.json",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let out_arg = out_path.to_str().expect("a UTF-8 temporary path");
+    let (code, out, err) = eval(&[
+        "--request",
+        r#"{"id": "x1", "kind": "exchange", "platform": "web", "confirm": true}"#,
+        "--apply",
+        "--out",
+        out_arg,
+    ]);
+    let written = std::fs::read_to_string(&out_path);
+    let _ = std::fs::remove_file(&out_path);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("x1 exchange: exchanged"), "{out}");
+    // The decision, then the ledger group as JSON.
+    let ledger: serde_json::Value =
+        serde_json::from_str(&out[out.find("\n{").expect("a ledger")..])
+            .expect("the ledger is JSON");
+    assert_eq!(ledger["version_before"], 7);
+    assert_eq!(ledger["version_after"], 8);
+    assert_eq!(ledger["entries"][0]["kind"], "convert_out");
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&written.expect("the new snapshot is written"))
+            .expect("the snapshot is JSON");
+    assert_eq!(snapshot["version"], 8);
+    assert_eq!(snapshot["mode"], "credits");
+    assert_eq!(snapshot["exchanges"][0]["exchange"], "pro_uses_to_credits");
+}
+
+#[test]
+fn eval_refuses_a_malformed_request_and_bad_usage() {
+    let (code, out, err) = eval(&[
+        "--request",
+        "tests/inputs/requests/unknown_platform_wbe.yaml",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(
+        err.contains("request.platform: unknown platform `wbe` (did you mean `web`?)"),
+        "{err}"
+    );
+    let (code, _, err) = eval(&["--request", "tests/inputs/requests/syntax_error.json"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("syntax_error.json:5:3"), "{err}");
+    let (code, _, err) = quotient(&[
+        "eval",
+        "--account",
+        "examples/accounts/pro-midcycle.json",
+        "--request",
+        "examples/requests/use-image-web.json",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`eval` needs `--policy"), "{err}");
+}
+
+#[test]
+fn timeline_plays_the_capcut_exchange_script() {
+    let (code, out, err) = quotient(&[
+        "timeline",
+        "--policy",
+        "policies/capcut-pro.yaml",
+        "--account",
+        "examples/accounts/pro-midcycle.json",
+        "--script",
+        "examples/scripts/capcut-exchange.yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("d2 exchange: handed_off"), "{out}");
+    assert!(out.contains("x2 exchange: exchanged"), "{out}");
+    assert!(out.contains("x3 exchange: denied"), "{out}");
+}

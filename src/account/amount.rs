@@ -28,7 +28,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error>
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
             Err(E::custom(format!(
-                "write the amount {v} as text, like \"{v}\", so it stays exact"
+                "write the amount {v:?} as text, like \"{v:?}\", so it stays exact"
             )))
         }
     }

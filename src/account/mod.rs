@@ -3,6 +3,7 @@
 //! transition produces a new one with `version + 1`.
 
 pub mod amount;
+pub mod instant;
 mod validate;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ pub struct Snapshot {
     /// IANA time zone of the account's wall clock, such as `Europe/Berlin`.
     pub time_zone: String,
     /// The instant cycles are counted from.
+    #[serde(deserialize_with = "instant::deserialize")]
     pub anchor: DateTime<Utc>,
     /// The allowance mode the plan grants in.
     pub mode: String,
@@ -42,6 +44,7 @@ pub struct Snapshot {
 #[serde(deny_unknown_fields)]
 pub struct ExchangeRecord {
     pub exchange: String,
+    #[serde(deserialize_with = "instant::deserialize")]
     pub at: DateTime<Utc>,
     /// The policy version that decided it.
     pub policy_version: String,
@@ -71,9 +74,10 @@ pub struct Grant {
     pub amount: Decimal,
     #[serde(with = "amount")]
     pub remaining: Decimal,
+    #[serde(deserialize_with = "instant::deserialize")]
     pub effective: DateTime<Utc>,
     /// `None`: never expires.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant::deserialize_option")]
     pub expires: Option<DateTime<Utc>>,
     pub source: GrantSource,
     #[serde(default)]
@@ -91,11 +95,11 @@ impl Grant {
 pub fn from_json(text: &str) -> Result<Snapshot, SnapshotProblem> {
     serde_json::from_str(text).map_err(|e| SnapshotProblem {
         path: format!("line {} column {}", e.line(), e.column()),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or("invalid snapshot")
-            .to_string(),
+        message: crate::document::explain(
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or("invalid snapshot"),
+        ),
     })
 }

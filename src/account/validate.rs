@@ -62,6 +62,12 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
             ),
         );
     }
+    if let Some(c) = s.cycle.filter(|c| *c < 0) {
+        problem(
+            "cycle".into(),
+            format!("cycle {c} is negative; cycles are numbered from 0"),
+        );
+    }
     let mut ids = BTreeSet::new();
     for (i, g) in s.grants.iter().enumerate() {
         let at = |f: &str| format!("grants[{i}].{f}");
@@ -110,7 +116,15 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
             );
         }
         if let Some(e) = g.expires {
-            if e <= g.effective {
+            if e == g.effective {
+                problem(
+                    at("expires"),
+                    format!(
+                        "expires at {}, the instant it becomes effective, so it can never be used",
+                        e.to_rfc3339()
+                    ),
+                );
+            } else if e < g.effective {
                 problem(
                     at("expires"),
                     format!(

@@ -176,6 +176,8 @@ pub fn apply(
                             return Err(bad("a negative grant".into()));
                         }
                         let unit = unit_name(g.unit)?;
+                        // Carried amounts pay before a fresh allowance expiring at the same time.
+                        let priority = i32::from(g.kind == EntryKind::Rollover);
                         let id = fresh_id(&next, &grant_id(g, &unit, version_after));
                         entries.push(LedgerEntry {
                             grant: id.clone(),
@@ -188,7 +190,7 @@ pub fn apply(
                                 effective: g.effective,
                                 expires: g.expires,
                                 source: g.source,
-                                priority: 0,
+                                priority,
                             }),
                             closed: false,
                         });
@@ -200,7 +202,7 @@ pub fn apply(
                             effective: g.effective,
                             expires: g.expires,
                             source: g.source,
-                            priority: 0,
+                            priority,
                         });
                     }
                 }

@@ -8,6 +8,7 @@ mod cycles;
 mod eval;
 mod expr;
 mod input;
+mod test;
 mod timeline;
 
 use std::io::Write;
@@ -39,6 +40,8 @@ usage:
   quotient timeline --policy <file|dir> [--account <file>] --script <file> [--explain]
                     [--format human|json] [--out <file>] [--ledger <file>]
       play requests at instants against one account; print each decision and the balances
+  quotient test <files or dirs>... [--min-coverage <percent>] [--verbose]
+      run policy tests (*.test.yaml); report failures, rule coverage and `N passed, M failed`
   quotient corpus --policy <file|dir> --count N [--seed S] [--at <instant>] [--out <file.jsonl>]
       write a deterministic synthetic population of accounts as JSON Lines
   quotient help
@@ -57,6 +60,7 @@ pub fn run(argv: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         "cycles" => cycles::run(&mut args, out, err),
         "eval" => eval::run(&mut args, out, err),
         "corpus" => corpus::run(&mut args, out, err),
+        "test" => test::run(&mut args, out, err),
         "timeline" => timeline::run(&mut args, out, err),
         "help" | "--help" | "-h" => {
             let _ = write!(out, "{USAGE}");

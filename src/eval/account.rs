@@ -43,7 +43,7 @@ impl<'s> Account<'s> {
             ));
         }
         let mut balances = [Decimal::ZERO; MAX_UNITS];
-        for g in &snapshot.grants {
+        for (i, g) in snapshot.grants.iter().enumerate() {
             let Some(unit) = policy.unit_id(&g.unit) else {
                 return Err(refuse());
             };
@@ -52,7 +52,17 @@ impl<'s> Account<'s> {
             }
             if g.is_live(now) {
                 let b = &mut balances[unit.0 as usize];
-                *b = b.checked_add(g.remaining).ok_or_else(refuse)?;
+                *b = b.checked_add(g.remaining).ok_or_else(|| {
+                    RequestError::snapshot(
+                        format!("grants[{i}].remaining"),
+                        format!(
+                            "the usable `{}` balance, with this grant, is larger than the \
+                             largest amount supported ({})",
+                            g.unit,
+                            Decimal::MAX
+                        ),
+                    )
+                })?;
             }
         }
         let zone_name = match &policy.cycle.time_zone {
@@ -64,13 +74,19 @@ impl<'s> Account<'s> {
             .map_err(RequestError::Cycle)?;
         let cycle = calendar.cycle_at(now).map_err(RequestError::Cycle)?;
         if let Some(c) = snapshot.cycle {
+            if c < 0 {
+                return Err(RequestError::snapshot(
+                    "cycle",
+                    format!("cycle {c} is negative; cycles are numbered from 0"),
+                ));
+            }
             if c > cycle.index {
-                return Err(RequestError::invalid(
+                return Err(RequestError::snapshot(
                     "cycle",
                     format!(
                         "the account was rolled over to cycle {c}, after the cycle {} that contains {}",
                         cycle.index,
-                        now.to_rfc3339()
+                        now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
                     ),
                 ));
             }

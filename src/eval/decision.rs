@@ -334,6 +334,8 @@ pub struct Decision<'r> {
     pub quote: Option<Quote>,
     pub hand_off_to: Option<PlatformId>,
     pub changes: Option<Changes>,
+    /// The exchange whose eligibility rule was evaluated, and its result (for coverage).
+    pub eligibility: Option<(ExchangeId, bool)>,
     /// Filled only when asked for (`DecideOptions::explain`).
     pub trace: Option<Vec<TraceStep>>,
 }

@@ -10,23 +10,43 @@ pub enum RequestError {
     /// The request is malformed: a missing or unknown field, an unknown name, a bad parameter.
     #[error("request.{field}: {message}")]
     Invalid { field: String, message: String },
-    /// The snapshot does not fit the policy; every problem is listed.
-    #[error("the account snapshot does not fit the policy: {}", list(.0))]
+    /// The snapshot does not fit the policy or the instant; every problem is listed, each at
+    /// its field path (`account.grants[1].remaining`).
+    #[error("the account snapshot cannot be decided on: {}", list(.0))]
     Snapshot(Vec<SnapshotProblem>),
     /// The instant is outside the account's calendar (before its anchor, too far ahead).
-    #[error("{0}")]
+    #[error("{}", cycle(.0))]
     Cycle(CycleError),
 }
 
 fn list(problems: &[SnapshotProblem]) -> String {
     if problems.is_empty() {
-        return "an amount is out of range".into();
+        return "it does not fit the policy".into();
     }
     problems
         .iter()
-        .map(ToString::to_string)
+        .map(|p| format!("account.{p}"))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A calendar error, naming the snapshot field it comes from when there is one.
+fn cycle(e: &CycleError) -> String {
+    let instant =
+        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    match e {
+        CycleError::BeforeAnchor { at, anchor } => format!(
+            "account.anchor: the account's billing starts at {}, after the instant {}; no \
+             billing cycle contains it",
+            instant(anchor),
+            instant(at)
+        ),
+        CycleError::UnknownTimeZone { .. } => format!("account.time_zone: {e}"),
+        CycleError::IndexOutOfRange { .. } | CycleError::CycleOutOfRange { .. } => {
+            format!("account.anchor: the instant is too far from the billing anchor: {e}")
+        }
+        _ => e.to_string(),
+    }
 }
 
 impl RequestError {
@@ -35,6 +55,14 @@ impl RequestError {
             field: field.to_string(),
             message: message.into(),
         }
+    }
+
+    /// One problem with the snapshot, at its field path (`cycle`, `grants[1].remaining`).
+    pub fn snapshot(path: impl Into<String>, message: impl Into<String>) -> Self {
+        RequestError::Snapshot(vec![SnapshotProblem {
+            path: path.into(),
+            message: message.into(),
+        }])
     }
 
     /// A stable code for the kind of problem.

@@ -153,6 +153,7 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
             Err(e) => format!("error: {e}"),
         },
     );
+    ctx.decision.eligibility = Some((id, matches!(eligible, Ok(Value::Bool(true)))));
     match eligible {
         Ok(Value::Bool(true)) => Ok(Some(id)),
         Ok(_) => {
@@ -267,7 +268,15 @@ pub(super) fn quote(
     let from_decimals = policy.units[x.from.0 as usize].decimals;
     let to_decimals = policy.units[x.to.0 as usize].decimals;
     let balance = balances[x.from.0 as usize];
-    let too_large = || RequestError::invalid("snapshot", "the balance is too large to convert");
+    let too_large = || {
+        RequestError::snapshot(
+            "grants",
+            format!(
+                "the `{}` balance {balance} is too large to convert",
+                policy.units[x.from.0 as usize].name
+            ),
+        )
+    };
     let Some(conversion) = x.ratio.convert(balance, to_decimals, x.rounding) else {
         return if x.rounding == crate::policy::model::Rounding::Exact {
             Ok(None)

@@ -85,6 +85,7 @@ pub fn decide<'r>(
             quote: None,
             hand_off_to: None,
             changes: None,
+            eligibility: None,
             trace: options.explain.then(Vec::new),
         },
     };

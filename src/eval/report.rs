@@ -25,6 +25,14 @@ pub struct ReasonReport {
     pub help: Option<String>,
 }
 
+/// What a use costs (or would have cost): `amount` of `unit`, and both in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CostReport {
+    pub unit: String,
+    pub amount: String,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChargeReport {
     pub grant: String,
@@ -93,7 +101,7 @@ pub struct DecisionReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cost: Option<String>,
+    pub cost: Option<CostReport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub charges: Vec<ChargeReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -566,9 +574,11 @@ impl Decision<'_> {
             feature: use_detail
                 .and_then(|u| policy.features.get(u.feature.0 as usize))
                 .map(|f| f.name.clone()),
-            cost: use_detail
-                .and_then(|u| u.cost)
-                .map(|(unit, a)| w.amount(unit, a)),
+            cost: use_detail.and_then(|u| u.cost).map(|(unit, a)| CostReport {
+                unit: w.unit(unit).to_string(),
+                amount: a.normalize().to_string(),
+                text: w.amount(unit, a),
+            }),
             charges: use_detail
                 .map(|u| {
                     u.charges
@@ -614,7 +624,7 @@ impl DecisionReport {
             }
         }
         if let Some(c) = &self.cost {
-            let _ = writeln!(out, "  cost: {c}");
+            let _ = writeln!(out, "  cost: {}", c.text);
         }
         for c in &self.charges {
             let _ = writeln!(out, "  charge: {} from `{}`", c.amount, c.grant);

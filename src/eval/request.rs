@@ -103,6 +103,7 @@ pub struct QuoteRef {
     pub policy_version: String,
     /// The account snapshot's `version` when quoted.
     pub balance_version: u64,
+    #[serde(deserialize_with = "crate::account::instant::deserialize")]
     pub valid_until: DateTime<Utc>,
     #[serde(with = "amount")]
     pub from_amount: Decimal,
@@ -140,8 +141,15 @@ impl<'de> Deserialize<'de> for ParamValue {
                 })
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParamValue, E> {
+                // `{v:?}` keeps the fraction a whole `45.0` was written with.
+                if v.fract() == 0.0 && v.abs() < 1e15 {
+                    return Err(E::custom(format!(
+                        "write the whole number {v:?} without a fraction ({v}), or a decimal \
+                         as text (\"{v:?}\") so it stays exact"
+                    )));
+                }
                 Err(E::custom(format!(
-                    "write the number {v} as text, like \"{v}\", so it stays exact"
+                    "write the number {v:?} as text, like \"{v:?}\", so it stays exact"
                 )))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ParamValue, E> {
@@ -156,11 +164,11 @@ impl<'de> Deserialize<'de> for ParamValue {
 pub fn request_from_json(text: &str) -> Result<Request, crate::account::SnapshotProblem> {
     serde_json::from_str(text).map_err(|e| crate::account::SnapshotProblem {
         path: format!("line {} column {}", e.line(), e.column()),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or("invalid request")
-            .to_string(),
+        message: crate::document::explain(
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or("invalid request"),
+        ),
     })
 }

@@ -46,7 +46,7 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     }
     let first = snapshot.cycle.map_or(now_cycle, |c| c + 1);
     if now_cycle - first + 1 > MAX_CATCH_UP_CYCLES {
-        return Err(RequestError::invalid(
+        return Err(RequestError::snapshot(
             "cycle",
             format!(
                 "the account is {} cycles behind; one rollover catches up at most {MAX_CATCH_UP_CYCLES}",

@@ -210,12 +210,21 @@ fn offer(
                 Err(e) => format!("error: {e}"),
             },
         );
-        if !matches!(eligible, Ok(Value::Bool(true))) {
+        let is_eligible = matches!(eligible, Ok(Value::Bool(true)));
+        if ctx.decision.eligibility.is_none() {
+            ctx.decision.eligibility = Some((id, is_eligible));
+        }
+        if !is_eligible {
             continue;
         }
-        let Ok(Some(quote)) = super::exchange::quote(ctx, id, after) else {
+        let Ok(Some(mut quote)) = super::exchange::quote(ctx, id, after) else {
             continue;
         };
+        // The quote describes the balances after this use, which exist from the version that
+        // applying the use makes; bound to the version before it, it could never be accepted.
+        if ctx.decision.changes_state() {
+            quote.balance_version = quote.balance_version.saturating_add(1);
+        }
         if quote.to_amount <= Decimal::ZERO && !x.allow_zero {
             continue;
         }
@@ -291,10 +300,18 @@ fn bind_params<'r>(
             },
             (ParamType::String, P::Text(t)) => Value::str(t),
             (ParamType::Bool, P::Bool(b)) => Value::Bool(*b),
-            (ty, _) => {
+            (ty, v) => {
+                let found = match v {
+                    P::Bool(b) => format!("found {b}"),
+                    P::Int(i) => format!("found the whole number {i}"),
+                    P::Text(t) if ty == ParamType::Int && t.trim().parse::<i64>().is_ok() => {
+                        format!("found text \"{t}\"; write it without quotes")
+                    }
+                    P::Text(t) => format!("found text \"{t}\""),
+                };
                 return Err(RequestError::invalid(
                     &field(),
-                    format!("`{}` must be {}", p.name, type_word(ty)),
+                    format!("`{}` must be {}, {found}", p.name, type_word(ty)),
                 ));
             }
         };
