@@ -299,19 +299,30 @@ fn check_balanced(
     after: &Snapshot,
     entries: &[LedgerEntry],
 ) -> Result<(), ApplyError> {
+    // Checked: a snapshot may hold grants (not live, so not in any balance) whose sum overflows.
+    let too_large = |unit: &str| {
+        ApplyError::Inconsistent(format!("the `{unit}` amounts are too large to add up"))
+    };
     let mut delta: std::collections::BTreeMap<&str, Decimal> = Default::default();
     for e in entries {
-        *delta.entry(e.unit.as_str()).or_default() += e.after - e.before;
+        let d = delta.entry(e.unit.as_str()).or_default();
+        *d = e
+            .after
+            .checked_sub(e.before)
+            .and_then(|x| d.checked_add(x))
+            .ok_or_else(|| too_large(&e.unit))?;
     }
     for (unit, d) in delta {
-        let sum = |s: &Snapshot| -> Decimal {
+        let sum = |s: &Snapshot| -> Option<Decimal> {
             s.grants
                 .iter()
                 .filter(|g| g.unit == unit)
-                .map(|g| g.remaining)
-                .sum()
+                .try_fold(Decimal::ZERO, |sum, g| sum.checked_add(g.remaining))
         };
-        if sum(after) - sum(before) != d {
+        let (Some(sum_after), Some(sum_before)) = (sum(after), sum(before)) else {
+            return Err(too_large(unit));
+        };
+        if sum_after.checked_sub(sum_before) != Some(d) {
             return Err(ApplyError::Inconsistent(format!(
                 "the ledger for `{unit}` does not balance"
             )));

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::account::{GrantSource, Snapshot};
 use crate::eval::{Change, Decision, EntryKind, GrantRef, Outcome, Reason, RequestKind};
 use crate::policy::Policy;
-use crate::policy::model::{ExchangeCapability, Rollover};
+use crate::policy::model::{ExchangeCapability, Expiry, Rollover};
 
 /// The rules of one policy version and how often tests exercised each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,10 +42,11 @@ impl Coverage {
                     p.name, policy.modes[a.mode.0 as usize], policy.units[a.unit.0 as usize].name
                 );
                 rule(format!("{key} granted"));
-                rule(match a.rollover {
-                    Rollover::None => format!("{key} expires unused"),
-                    _ => format!("{key} rolls over"),
-                });
+                match (&a.rollover, a.expires) {
+                    (Rollover::None, Expiry::Never) => {} // never ends, so never expires unused
+                    (Rollover::None, _) => rule(format!("{key} expires unused")),
+                    _ => rule(format!("{key} rolls over")),
+                }
             }
         }
         for f in &policy.features {

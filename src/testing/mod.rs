@@ -160,18 +160,10 @@ fn run_file(
             return;
         }
     };
-    let file: TestFile = match serde_saphyr::from_str(&text) {
+    let file: TestFile = match crate::document::read(&name, &text) {
         Ok(f) => f,
         Err(e) => {
-            let at = e
-                .location()
-                .map(|l| format!(":{}:{}", l.line(), l.column()))
-                .unwrap_or_default();
-            let message = e.to_string();
-            run.errors.push(format!(
-                "{name}{at}: {}",
-                message.lines().next().unwrap_or("not a test file")
-            ));
+            run.errors.push(e.to_string());
             return;
         }
     };
