@@ -10,6 +10,7 @@ pub mod cli;
 pub mod corpus;
 pub mod cycle;
 pub mod diag;
+pub mod diff;
 pub mod document;
 pub mod eval;
 pub mod expr;

@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod corpus;
 mod cycles;
+mod diff;
 mod eval;
 mod expr;
 mod input;
@@ -44,6 +45,10 @@ usage:
       run policy tests (*.test.yaml); report failures, rule coverage and `N passed, M failed`
   quotient corpus --policy <file|dir> --count N [--seed S] [--at <instant>] [--out <file.jsonl>]
       write a deterministic synthetic population of accounts as JSON Lines
+  quotient diff --base <policy> --head <policy> --accounts <corpus.jsonl> [--at <instant>]
+                [--requests <file>] [--format markdown|json]
+      what a policy change does to a population: changed decisions, amounts, exchange value;
+      exit 0 when nothing changed, 3 when decisions changed
   quotient help
 ";
 
@@ -61,6 +66,7 @@ pub fn run(argv: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         "eval" => eval::run(&mut args, out, err),
         "corpus" => corpus::run(&mut args, out, err),
         "test" => test::run(&mut args, out, err),
+        "diff" => diff::run(&mut args, out, err),
         "timeline" => timeline::run(&mut args, out, err),
         "help" | "--help" | "-h" => {
             let _ = write!(out, "{USAGE}");

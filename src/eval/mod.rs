@@ -29,6 +29,7 @@ pub use error::RequestError;
 pub use report::DecisionReport;
 pub use request::{ParamValue, QuoteRef, Request, RequestKind, request_from_json};
 pub use small::SmallList;
+pub use use_feature::typical_cost;
 
 use crate::account::Snapshot;
 use crate::expr::{EvalError, Program, Value};

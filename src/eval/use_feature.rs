@@ -330,3 +330,35 @@ fn type_word(ty: ParamType) -> &'static str {
         ParamType::Bool => "true or false",
     }
 }
+
+/// What `feature` costs in `unit` for a request's parameters, with no account facts (balances
+/// zero, names empty): the figure impact reports use to count affordable operations. `None` when
+/// the feature has no cost in that unit or the expression fails.
+pub fn typical_cost(
+    policy: &crate::policy::Policy,
+    request: &super::Request,
+    unit: UnitId,
+) -> Option<Decimal> {
+    let feature = policy
+        .features
+        .get(policy.feature_id(request.feature.as_deref()?)?.0 as usize)?;
+    let cost = feature.costs.iter().find(|c| c.unit == unit)?;
+    let params = bind_params(feature, request).ok()?;
+    let balances = [Decimal::ZERO; super::decision::MAX_UNITS];
+    let values = crate::policy::facts::FactValues {
+        balances: &balances,
+        feature: &feature.name,
+        params: &params,
+        request_kind: "use",
+        ..Default::default()
+    };
+    let env = crate::policy::facts::BoundFacts {
+        table: &policy.facts,
+        values,
+    };
+    let value = cost
+        .amount
+        .eval(&env, &crate::limits::Limits::default())
+        .ok()?;
+    to_amount(&value, policy.units.get(unit.0 as usize)?.decimals)
+}

@@ -8,7 +8,10 @@
 
 mod check;
 pub mod coverage;
+mod decisions;
 pub mod file;
+
+pub use decisions::{DecisionLine, decisions};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,0 +1,108 @@
+//! `quotient diff --base <policy> --head <policy> --accounts <corpus.jsonl> [--at <instant>]
+//! [--requests <file>] [--format markdown|json]`: decide the same requests for every account of a
+//! corpus under both policy versions and report what changed. Exit 0 when nothing changed, 3 when
+//! decisions changed (so CI can require an acknowledgement), 1 on input errors, 2 on usage. A
+//! progress line is drawn on standard error only when it is a terminal.
+
+use std::io::{BufRead, BufReader, IsTerminal, Write};
+
+use super::corpus::DEFAULT_AT;
+use super::input::{self, instant};
+use super::{Args, exit};
+use crate::diff::{Diff, markdown};
+use crate::eval::Request;
+
+/// Exit code when decisions changed.
+pub const CHANGED: i32 = 3;
+
+pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let base_path = args
+        .value("base")?
+        .ok_or("`diff` needs `--base <policy file or dir>`")?;
+    let head_path = args
+        .value("head")?
+        .ok_or("`diff` needs `--head <policy file or dir>`")?;
+    let accounts = args
+        .value("accounts")?
+        .ok_or("`diff` needs `--accounts <corpus.jsonl>`")?;
+    let at = instant(
+        "at",
+        &args.value("at")?.unwrap_or_else(|| DEFAULT_AT.into()),
+    )?;
+    let requests_path = args.value("requests")?;
+    let json = match args.value("format")?.as_deref() {
+        None | Some("markdown") => false,
+        Some("json") => true,
+        Some(other) => {
+            return Err(format!(
+                "unknown format `{other}`: use `markdown` or `json`"
+            ));
+        }
+    };
+    std::mem::replace(args, Args::new(Vec::new())).finish()?;
+    let Some(base_set) = input::policy_set(&base_path, err) else {
+        return Ok(exit::ERRORS);
+    };
+    let Some(head_set) = input::policy_set(&head_path, err) else {
+        return Ok(exit::ERRORS);
+    };
+    let (Some(base), Some(head)) = (
+        input::in_force(&base_set, at, err),
+        input::in_force(&head_set, at, err),
+    ) else {
+        return Ok(exit::ERRORS);
+    };
+    let requests = match &requests_path {
+        Some(path) => {
+            let text = input::read_file(path)?;
+            match crate::document::read::<Vec<Request>>(path, &text) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    return Ok(exit::ERRORS);
+                }
+            }
+        }
+        None => None,
+    };
+    let open =
+        || std::fs::File::open(&accounts).map_err(|e| format!("cannot read `{accounts}`: {e}"));
+    let progress = std::io::stderr().is_terminal();
+    let total = if progress {
+        BufReader::new(open()?).lines().count()
+    } else {
+        0
+    };
+    let mut diff = Diff::new(base, head, at, requests);
+    for (n, account) in crate::corpus::read_jsonl(BufReader::new(open()?)).enumerate() {
+        let account = match account {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = writeln!(err, "error: {accounts}: {e}");
+                return Ok(exit::ERRORS);
+            }
+        };
+        diff.account(&account);
+        if progress && n % 1000 == 999 {
+            let _ = write!(err, "\r{} of {total} accounts", n + 1);
+        }
+    }
+    if progress {
+        let _ = writeln!(err, "\r{total} of {total} accounts");
+    }
+    let report = diff.finish();
+    if json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        let _ = write!(out, "{}", markdown::render(&report));
+    }
+    Ok(if report.has_changes() {
+        CHANGED
+    } else {
+        exit::OK
+    })
+}
