@@ -263,3 +263,27 @@ fn timeline_plays_the_capcut_exchange_script() {
     assert!(out.contains("x2 exchange: exchanged"), "{out}");
     assert!(out.contains("x3 exchange: denied"), "{out}");
 }
+
+#[test]
+fn eval_streams_a_corpus_one_json_line_per_account() {
+    let (code, out, err) = quotient(&[
+        "eval",
+        "--policy",
+        "policies/capcut-pro.yaml",
+        "--accounts",
+        "examples/corpus/capcut-pro.jsonl",
+        "--request",
+        "examples/requests/use-image-web.json",
+        "--at",
+        "2026-04-15T12:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 24);
+    assert!(lines.iter().all(|d| d["request"] == "r-1001"));
+    assert!(lines.iter().any(|d| d["outcome"] == "allowed"));
+    assert!(lines.iter().any(|d| d["outcome"] == "denied"));
+}

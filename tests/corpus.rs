@@ -64,7 +64,9 @@ fn every_account_fits_its_policy_and_the_population_covers_what_decides() {
         let mut month_end_anchors = BTreeSet::new();
         let (mut first_minute, mut last_minute, mut behind, mut exchanged, mut empty, mut full) =
             (0, 0, 0, 0, 0, 0);
+        let mut count = 0;
         for s in corpus::generate(&policy, 3_000, 9, at()) {
+            count += 1;
             let problems = quotient::account::validate(&s, &policy);
             assert!(problems.is_empty(), "{file} {}: {problems:?}", s.id);
             assert!(
@@ -105,6 +107,7 @@ fn every_account_fits_its_policy_and_the_population_covers_what_decides() {
                 }
             }
         }
+        assert_eq!(count, 3_000, "{file}: every account asked for is generated");
         let expected: BTreeSet<(String, String)> = policy
             .plans
             .iter()

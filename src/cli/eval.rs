@@ -1,6 +1,8 @@
 //! `quotient eval --policy <p> --account <file> --request <file or JSON> [--at <instant>]
 //! [--explain] [--format human|json] [--apply --out <file> [--ledger <file>]]`: decide one
 //! request and, with `--apply`, write the new snapshot and print (or write) its ledger group.
+//! With `--accounts <corpus.jsonl>` instead of `--account`, the request is decided for every
+//! account of a JSON Lines corpus, read as a stream, and each decision is printed as one JSON line.
 
 use std::io::Write;
 
@@ -15,9 +17,8 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let policy_path = args
         .value("policy")?
         .ok_or("`eval` needs `--policy <file or dir>`")?;
-    let account_path = args
-        .value("account")?
-        .ok_or("`eval` needs `--account <file>`")?;
+    let account_path = args.value("account")?;
+    let corpus_path = args.value("accounts")?;
     let request_arg = args
         .value("request")?
         .ok_or("`eval` needs `--request <file or JSON>`")?;
@@ -48,9 +49,6 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let Some(policy) = input::in_force(&set, at, err) else {
         return Ok(exit::ERRORS);
     };
-    let Some(snapshot) = input::account(&account_path, policy, err) else {
-        return Ok(exit::ERRORS);
-    };
     let (name, text) = if request_arg.trim_start().starts_with('{') {
         ("--request".to_string(), request_arg.clone())
     } else {
@@ -66,6 +64,19 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let options = DecideOptions {
         explain,
         ..DecideOptions::default()
+    };
+    let account_path = match (account_path, corpus_path) {
+        (Some(a), None) => a,
+        (None, Some(corpus)) => {
+            if do_apply {
+                return Err("`--apply` takes one `--account`, not a corpus".into());
+            }
+            return stream(policy, &corpus, &request, at, &options, out, err);
+        }
+        _ => return Err("`eval` needs `--account <file>` or `--accounts <corpus.jsonl>`".into()),
+    };
+    let Some(snapshot) = input::account(&account_path, policy, err) else {
+        return Ok(exit::ERRORS);
     };
     let decision = match decide(policy, &snapshot, &request, at, &options) {
         Ok(d) => d,
@@ -115,4 +126,39 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     }
     Ok(exit::OK)
+}
+
+/// Decides `request` for every account of a JSON Lines corpus, one JSON line per decision (or per
+/// error, with the account's line number), without holding more than one account in memory.
+fn stream(
+    policy: &crate::policy::Policy,
+    corpus: &str,
+    request: &Request,
+    at: chrono::DateTime<Utc>,
+    options: &DecideOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
+    let file = std::fs::File::open(corpus).map_err(|e| format!("cannot read `{corpus}`: {e}"))?;
+    let mut out = std::io::BufWriter::new(out);
+    let mut code = exit::OK;
+    for (n, account) in crate::corpus::read_jsonl(std::io::BufReader::new(file)).enumerate() {
+        let line = match account {
+            Err(e) => {
+                let _ = writeln!(err, "error: {corpus}: {e}");
+                code = exit::ERRORS;
+                continue;
+            }
+            Ok(s) => match decide(policy, &s, request, at, options) {
+                Ok(d) => serde_json::to_string(&d.report(policy, &s)).map_err(|e| e.to_string())?,
+                Err(e) => {
+                    serde_json::json!({ "line": n + 1, "account": s.id, "error": e.to_string() })
+                        .to_string()
+                }
+            },
+        };
+        writeln!(out, "{line}").map_err(|e| format!("cannot write: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    Ok(code)
 }

@@ -35,7 +35,8 @@ usage:
       evaluate one expression and print its value or error
   quotient cycles --anchor <instant> [--tz <zone>] [--period monthly|yearly] [--from <instant>] [--count N]
       print billing-cycle boundaries (half-open: each end is the next start)
-  quotient eval --policy <file|dir> --account <file> --request <file|JSON> [--at <instant>]
+  quotient eval --policy <file|dir> (--account <file> | --accounts <corpus.jsonl>)
+                --request <file|JSON> [--at <instant>]
                 [--explain] [--format human|json] [--apply --out <file> [--ledger <file>]]
       decide one request (and with --apply write the new snapshot and its ledger entries)
   quotient timeline --policy <file|dir> [--account <file>] --script <file> [--explain]

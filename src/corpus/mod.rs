@@ -34,6 +34,9 @@ pub const TIME_ZONES: [&str; 8] = [
     "Pacific/Auckland",
 ];
 
+/// Most draws for one account before it is left out.
+const MAX_DRAWS: usize = 16;
+
 /// Most accounts one corpus may hold.
 pub const MAX_ACCOUNTS: u64 = 100_000_000;
 
@@ -72,10 +75,12 @@ impl Iterator for Accounts<'_> {
         while self.next < self.count {
             let i = self.next;
             self.next += 1;
-            // A draw that lands outside the calendar (never in practice) is skipped, not retried
-            // forever: the loop is bounded by `count`.
-            if let Some(s) = account(self.policy, &mut self.rng, i, self.at) {
-                return Some(s);
+            // A draw that does not make a valid account (an anchor the calendar cannot place) is
+            // drawn again, a bounded number of times.
+            for _ in 0..MAX_DRAWS {
+                if let Some(s) = account(self.policy, &mut self.rng, i, self.at) {
+                    return Some(s);
+                }
             }
         }
         None
@@ -237,8 +242,13 @@ fn anchor(
                 )?
         }
     };
+    // A wall-clock time in a spring-forward gap names no instant: take the hour after it.
     zone.from_local_datetime(&local)
         .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(local + Duration::hours(1)))
+                .earliest()
+        })
         .map(|t| t.with_timezone(&Utc))
 }
 
