@@ -40,7 +40,10 @@ fn main() {
         eprintln!("capcut-pro.yaml did not load");
         std::process::exit(1);
     };
-    let exchange = &policy.exchanges[0];
+    let Some(eligible) = policy.exchanges[0].eligible.expression() else {
+        eprintln!("the exchange's eligibility is not an expression");
+        std::process::exit(1);
+    };
     let balances = [Decimal::from(37), Decimal::ZERO];
     let params: [Value<'static>; 0] = [];
     let facts = BoundFacts {
@@ -59,21 +62,24 @@ fn main() {
         },
     };
     let limits = Limits::default();
-    let result = exchange.eligible.eval(&facts, &limits);
+    let result = eligible.eval(&facts, &limits);
     assert!(
         matches!(result, Ok(Value::Bool(true))),
         "eligibility should hold: {result:?}"
     );
 
     let ns = median_ns_per_iter(|| {
-        let r = black_box(&exchange.eligible).eval(black_box(&facts), &limits);
+        let r = black_box(eligible).eval(black_box(&facts), &limits);
         black_box(r.is_ok());
     });
     println!(
         "eligibility (capcut-pro `pro_uses_to_credits.eligible`): {ns:.1} ns per evaluation (median of 15 batches)"
     );
 
-    let cost = &policy.features[1].costs[1].amount;
+    let Some(cost) = policy.features[1].costs[1].amount.expression() else {
+        eprintln!("the script-to-video cost is not an expression");
+        std::process::exit(1);
+    };
     let params2 = [Value::Int(95)];
     let facts2 = BoundFacts {
         table: &policy.facts,

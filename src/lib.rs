@@ -14,6 +14,7 @@ pub mod diff;
 pub mod document;
 pub mod eval;
 pub mod expr;
+pub mod hooks;
 pub mod ledger;
 pub mod limits;
 pub mod policy;

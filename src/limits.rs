@@ -32,6 +32,21 @@ pub struct Limits {
     /// Most steps one expression evaluation may take (every node visited, every comprehension
     /// iteration). Default 100 000.
     pub max_eval_steps: u32,
+    /// Most operations one rhai hook call may run (each statement, expression and loop turn
+    /// counts). Default 50 000, well under a millisecond.
+    pub hook_max_operations: u64,
+    /// Deepest function-call nesting in a hook (recursion). Default 16.
+    pub hook_max_call_levels: usize,
+    /// Deepest expression nesting in a hook, checked when it compiles. Default 32.
+    pub hook_max_expr_depth: usize,
+    /// Longest string a hook may build, in bytes. Default 4096.
+    pub hook_max_string_len: usize,
+    /// Most elements an array built by a hook may hold. Default 1000.
+    pub hook_max_array_len: usize,
+    /// Most entries a map built by a hook may hold. Default 100.
+    pub hook_max_map_len: usize,
+    /// Longest hook script, in bytes. Default 64 KiB.
+    pub hook_max_script_len: usize,
 }
 
 impl Limits {
@@ -47,6 +62,13 @@ impl Limits {
         max_regex_size: 1 << 20,
         max_comprehension_nesting: 8,
         max_eval_steps: 100_000,
+        hook_max_operations: 50_000,
+        hook_max_call_levels: 16,
+        hook_max_expr_depth: 32,
+        hook_max_string_len: 4096,
+        hook_max_array_len: 1000,
+        hook_max_map_len: 100,
+        hook_max_script_len: 64 * 1024,
     };
 }
 

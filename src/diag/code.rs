@@ -70,4 +70,9 @@ codes! {
     ConversionGivesNothing = "E0302", "conversion-gives-nothing", "the conversion rounds a full allowance down to nothing";
     UnknownPlaceholder = "E0303", "unknown-placeholder", "an offer text names a placeholder that does not exist";
     HandOffLoop = "E0304", "hand-off-loop", "a platform delegates the exchange to one that cannot execute it";
+
+    HookSyntax = "E0400", "hook-syntax", "a hook's rhai script does not compile (syntax, unknown variable, a limit)";
+    UnknownHook = "E0401", "unknown-hook", "a rule names a hook that the policy does not declare";
+    HookResultType = "E0402", "hook-result-type", "a hook is used where a value of another type is expected";
+    HookScriptFile = "E0403", "hook-script-file", "a hook's script file cannot be read";
 }

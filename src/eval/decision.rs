@@ -150,13 +150,28 @@ pub enum Reason {
     NegativeAmount {
         rule: RuleRef,
     },
+    /// A hook failed (a limit, a script error, a result of the wrong type); the decision's
+    /// `hook_error` has the message and the line.
+    HookFailed {
+        rule: RuleRef,
+        kind: crate::hooks::HookErrorKind,
+    },
 }
 
 /// A policy rule a reason or trace step points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleRef {
-    Cost { feature: FeatureId, unit: UnitId },
-    Eligible { exchange: ExchangeId },
+    Cost {
+        feature: FeatureId,
+        unit: UnitId,
+    },
+    Eligible {
+        exchange: ExchangeId,
+    },
+    /// An allowance amount computed by a hook.
+    Allowance {
+        unit: UnitId,
+    },
 }
 
 impl Reason {
@@ -182,6 +197,7 @@ impl Reason {
             Reason::RolloverAlreadyDone { .. } => "rollover.already_done",
             Reason::ExpressionFailed { error, .. } => error.code(),
             Reason::NegativeAmount { .. } => "eval.negative_amount",
+            Reason::HookFailed { kind, .. } => kind.code(),
         }
     }
 }
@@ -336,6 +352,8 @@ pub struct Decision<'r> {
     pub changes: Option<Changes>,
     /// The exchange whose eligibility rule was evaluated, and its result (for coverage).
     pub eligibility: Option<(ExchangeId, bool)>,
+    /// When a hook failed: which, why and where in its script.
+    pub hook_error: Option<Box<crate::hooks::HookError>>,
     /// Filled only when asked for (`DecideOptions::explain`).
     pub trace: Option<Vec<TraceStep>>,
 }

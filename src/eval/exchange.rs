@@ -144,14 +144,10 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
     }
     let balances = ctx.account.balances;
     let values = ctx.facts(&balances, "", &[]);
-    let eligible = ctx.eval(&x.eligible, values);
-    ctx.trace(
+    let eligible = ctx.eval_rule(
         || format!("exchanges.{}.eligible", x.name),
-        Some(&x.eligible),
-        || match &eligible {
-            Ok(v) => v.to_string(),
-            Err(e) => format!("error: {e}"),
-        },
+        &x.eligible,
+        values,
     );
     ctx.decision.eligibility = Some((id, matches!(eligible, Ok(Value::Bool(true)))));
     match eligible {
@@ -164,13 +160,7 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
             Ok(None)
         }
         Err(e) => {
-            ctx.finish(
-                Outcome::Error,
-                Some(Reason::ExpressionFailed {
-                    rule: RuleRef::Eligible { exchange: id },
-                    error: e.kind,
-                }),
-            );
+            ctx.fail(RuleRef::Eligible { exchange: id }, e);
             Ok(None)
         }
     }

@@ -32,12 +32,19 @@ pub use small::SmallList;
 pub use use_feature::typical_cost;
 
 use crate::account::Snapshot;
-use crate::expr::{EvalError, Program, Value};
+use crate::expr::{EvalError, Value};
 use crate::limits::Limits;
 use crate::policy::Policy;
 use crate::policy::facts::{BoundFacts, FactValues};
-use crate::policy::model::{Expiry, Platform, PlatformId};
+use crate::policy::model::{Expiry, Platform, PlatformId, Rule};
 use account::Account;
+
+/// Why a rule could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleError {
+    Expr(EvalError),
+    Hook(crate::hooks::HookError),
+}
 
 /// How to decide.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,6 +94,7 @@ pub fn decide<'r>(
             hand_off_to: None,
             changes: None,
             eligibility: None,
+            hook_error: None,
             trace: options.explain.then(Vec::new),
         },
     };
@@ -122,16 +130,88 @@ impl<'c, 'r> Ctx<'c, 'r> {
     pub fn trace(
         &mut self,
         rule: impl FnOnce() -> String,
-        expr: Option<&Program>,
+        expr: Option<&Rule>,
         result: impl FnOnce() -> String,
     ) {
         if let Some(t) = &mut self.decision.trace {
             t.push(TraceStep {
                 rule: rule(),
-                expression: expr.map(|p| p.source().to_string()),
+                expression: expr.map(|r| r.describe(self.policy)),
                 result: result(),
             });
         }
+    }
+
+    /// Evaluates a rule (an expression or a hook) against `values`, recording it in the trace
+    /// (a hook's inputs, result, operations and printed lines too) when explaining.
+    pub fn eval_rule<'a>(
+        &mut self,
+        name: impl FnOnce() -> String,
+        rule: &Rule,
+        values: FactValues<'a>,
+    ) -> Result<Value<'a>, RuleError> {
+        let policy: &'c Policy = self.policy;
+        match rule {
+            Rule::Expr(program) => {
+                let env = BoundFacts {
+                    table: &policy.facts,
+                    values,
+                };
+                let result = program.eval(&env, &self.options.limits);
+                self.trace(name, Some(rule), || match &result {
+                    Ok(v) => v.to_string(),
+                    Err(e) => format!("error: {e}"),
+                });
+                result.map_err(RuleError::Expr)
+            }
+            Rule::Hook(id) => {
+                let result = policy.hooks.call(*id, policy, &values);
+                self.trace(name, Some(rule), || {
+                    let inputs = format!(
+                        "inputs: account.cycles = {}, cycle.days_left = {}, balance = [{}], params = [{}]",
+                        values.cycles,
+                        values.cycle_days_left,
+                        policy
+                            .units
+                            .iter()
+                            .zip(values.balances)
+                            .map(|(u, b)| format!("{} {}", u.name, b.normalize()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        values.params.iter().filter(|v| !matches!(v, Value::Null)).map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    );
+                    match &result {
+                        Ok(out) => format!(
+                            "{} ({} operations; {inputs}{})",
+                            out.value.to_value(),
+                            out.operations,
+                            if out.printed.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; printed: {}", out.printed.join(" | "))
+                            }
+                        ),
+                        Err(e) => format!("error: {e} ({inputs})"),
+                    }
+                });
+                result.map(|o| o.value.to_value()).map_err(RuleError::Hook)
+            }
+        }
+    }
+
+    /// Ends the decision as an error of `rule` (this request only).
+    pub fn fail(&mut self, rule: RuleRef, error: RuleError) {
+        let reason = match &error {
+            RuleError::Expr(e) => Reason::ExpressionFailed {
+                rule,
+                error: e.kind,
+            },
+            RuleError::Hook(h) => Reason::HookFailed { rule, kind: h.kind },
+        };
+        if let RuleError::Hook(h) = error {
+            self.decision.hook_error = Some(Box::new(h));
+        }
+        self.finish(Outcome::Error, Some(reason));
     }
 
     /// The platform the request names; every kind but `rollover` must name one.
@@ -183,19 +263,6 @@ impl<'c, 'r> Ctx<'c, 'r> {
             feature,
             params,
         }
-    }
-
-    /// Evaluates a compiled expression against `values`.
-    pub fn eval<'a>(
-        &self,
-        program: &Program,
-        values: FactValues<'a>,
-    ) -> Result<Value<'a>, EvalError> {
-        let env = BoundFacts {
-            table: &self.policy.facts,
-            values,
-        };
-        program.eval(&env, &self.options.limits)
     }
 
     /// When a grant made now with `expiry` expires.

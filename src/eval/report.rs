@@ -170,6 +170,7 @@ impl Words<'_> {
                     .map_or("?", |f| f.name.as_str()),
                 self.unit(unit)
             ),
+            RuleRef::Allowance { unit } => format!("the allowance of `{}`", self.unit(unit)),
             RuleRef::Eligible { exchange } => {
                 format!("exchanges.{}.eligible", self.exchange(exchange))
             }
@@ -287,7 +288,7 @@ impl Words<'_> {
                     format!(
                         "eligible when {}",
                         x.eligible
-                            .source()
+                            .describe(self.policy)
                             .split_whitespace()
                             .collect::<Vec<_>>()
                             .join(" ")
@@ -380,6 +381,18 @@ impl Words<'_> {
                     error.code()
                 ),
                 Some("fix the policy expression; other requests are not affected".into()),
+            ),
+            Reason::HookFailed { rule, kind } => (
+                match &d.hook_error {
+                    Some(e) => format!("`{}`: {e}", self.rule(rule)),
+                    None => format!("`{}` failed in a hook ({})", self.rule(rule), kind.code()),
+                },
+                Some(match kind {
+                    crate::hooks::HookErrorKind::Limit => {
+                        "the hook hit a sandbox limit; fix the script, other requests are not affected".into()
+                    }
+                    _ => "fix the hook's script; other requests are not affected".into(),
+                }),
             ),
             Reason::NegativeAmount { rule } => (
                 format!(

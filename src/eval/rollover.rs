@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::decision::{Change, Changes, EntryKind, GrantRef, NewGrant, Outcome, Reason};
+use super::decision::{Change, Changes, EntryKind, GrantRef, NewGrant, Outcome, Reason, RuleRef};
 use super::error::RequestError;
 use super::{Ctx, expiry_after};
 use crate::account::GrantSource;
@@ -56,7 +56,8 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     }
     let policy = ctx.policy;
     let plan = &policy.plans[ctx.account.plan.0 as usize];
-    let calendar = &ctx.account.calendar;
+    let account = ctx.account;
+    let calendar = &account.calendar;
     let mut lots: Vec<Lot> = Vec::with_capacity(snapshot.grants.len() + 4);
     for (i, g) in snapshot.grants.iter().enumerate() {
         lots.push(Lot {
@@ -162,12 +163,36 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             if expires.is_some_and(|e| e <= threshold) {
                 continue; // a missed cycle's allowance that could never be used
             }
+            let amount = match a.amount_hook {
+                None => a.amount,
+                // A hook computes this cycle's amount, seeing the cycle being granted as tenure.
+                Some(h) => {
+                    let balances = account.balances;
+                    let mut values = ctx.facts(&balances, "", &[]);
+                    values.cycles = k;
+                    values.cycle_index = k;
+                    let unit_name = &policy.units[a.unit.0 as usize].name;
+                    let rule = crate::policy::model::Rule::Hook(h);
+                    match ctx.eval_rule(
+                        || format!("allowance of {unit_name} for cycle {k}"),
+                        &rule,
+                        values,
+                    ) {
+                        Ok(v) => super::to_amount(&v, policy.units[a.unit.0 as usize].decimals)
+                            .unwrap_or_default(),
+                        Err(e) => {
+                            ctx.fail(RuleRef::Allowance { unit: a.unit }, e);
+                            return Ok(());
+                        }
+                    }
+                }
+            };
             create(
                 &mut changes,
                 &mut lots,
                 NewGrant {
                     unit: a.unit,
-                    amount: a.amount,
+                    amount,
                     effective: cycle.start,
                     expires,
                     source: GrantSource::Allowance,

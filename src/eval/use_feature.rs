@@ -84,24 +84,20 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
         };
         let balances = ctx.account.balances;
         let values = ctx.facts(&balances, &feature.name, &params);
-        let result = ctx.eval(&cost.amount, values);
         let rule = RuleRef::Cost {
             feature: feature_id,
             unit,
         };
         let decimals = policy.units[unit.0 as usize].decimals;
-        ctx.trace(
+        let result = ctx.eval_rule(
             || {
                 format!(
                     "features.{}.cost.{}",
                     feature.name, policy.units[unit.0 as usize].name
                 )
             },
-            Some(&cost.amount),
-            || match &result {
-                Ok(v) => v.to_string(),
-                Err(e) => format!("error: {e}"),
-            },
+            &cost.amount,
+            values,
         );
         let amount = match result {
             Ok(v) => match to_amount(&v, decimals) {
@@ -112,13 +108,7 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
                 }
             },
             Err(e) => {
-                ctx.finish(
-                    Outcome::Error,
-                    Some(Reason::ExpressionFailed {
-                        rule,
-                        error: e.kind,
-                    }),
-                );
+                ctx.fail(rule, e);
                 return Ok(());
             }
         };
@@ -201,14 +191,10 @@ fn offer(
             continue;
         }
         let values = ctx.facts(after, &feature.name, params);
-        let eligible = ctx.eval(&x.eligible, values);
-        ctx.trace(
+        let eligible = ctx.eval_rule(
             || format!("exchanges.{}.eligible (offer)", x.name),
-            Some(&x.eligible),
-            || match &eligible {
-                Ok(v) => v.to_string(),
-                Err(e) => format!("error: {e}"),
-            },
+            &x.eligible,
+            values,
         );
         let is_eligible = matches!(eligible, Ok(Value::Bool(true)));
         if ctx.decision.eligibility.is_none() {
@@ -352,13 +338,20 @@ pub fn typical_cost(
         request_kind: "use",
         ..Default::default()
     };
-    let env = crate::policy::facts::BoundFacts {
-        table: &policy.facts,
-        values,
+    let value = match &cost.amount {
+        crate::policy::model::Rule::Expr(program) => {
+            let env = crate::policy::facts::BoundFacts {
+                table: &policy.facts,
+                values,
+            };
+            program.eval(&env, &crate::limits::Limits::default()).ok()?
+        }
+        crate::policy::model::Rule::Hook(h) => policy
+            .hooks
+            .call(*h, policy, &values)
+            .ok()?
+            .value
+            .to_value(),
     };
-    let value = cost
-        .amount
-        .eval(&env, &crate::limits::Limits::default())
-        .ok()?;
     to_amount(&value, policy.units.get(unit.0 as usize)?.decimals)
 }

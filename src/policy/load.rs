@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::hooks::{NoScriptFiles, ScriptFiles};
 use super::lower;
 use super::model::Policy;
 use super::yaml;
@@ -155,7 +156,7 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Loaded {
                 .with_help("name `.yaml` files or directories that hold them"),
         );
     }
-    let mut loaded = load_texts(texts, limits);
+    let mut loaded = load_texts(texts, limits, true);
     diags.extend(std::mem::take(&mut loaded.diagnostics));
     loaded.diagnostics = diags.into_sorted();
     if loaded.has_errors() {
@@ -166,7 +167,7 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Loaded {
 
 /// Loads one policy from text (`name` is used in diagnostics). No file is read.
 pub fn load_str(name: &str, text: &str, limits: &Limits) -> Loaded {
-    load_texts(vec![(name.to_string(), text.to_string())], limits)
+    load_texts(vec![(name.to_string(), text.to_string())], limits, false)
 }
 
 /// Loads policies from bytes that may not be UTF-8 (never panics on any input).
@@ -183,7 +184,7 @@ pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
     }
 }
 
-fn load_texts(texts: Vec<(String, String)>, limits: &Limits) -> Loaded {
+fn load_texts(texts: Vec<(String, String)>, limits: &Limits, from_files: bool) -> Loaded {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let mut policies: Vec<Policy> = Vec::new();
@@ -203,13 +204,28 @@ fn load_texts(texts: Vec<(String, String)>, limits: &Limits) -> Loaded {
         let Some(src) = sources.get(file) else {
             continue;
         };
-        match yaml::parse(&src.text, file) {
-            Ok(root) => {
-                if let Some(p) = lower::lower(&root, &name, limits, &mut diags) {
-                    policies.push(p);
-                }
+        let root = match yaml::parse(&src.text, file) {
+            Ok(root) => root,
+            Err(d) => {
+                diags.push(d);
+                continue;
             }
-            Err(d) => diags.push(d),
+        };
+        let lowered = if from_files {
+            let mut scripts = DirScripts {
+                dir: Path::new(&name)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                sources: &mut sources,
+                limits,
+            };
+            lower::lower(&root, &name, limits, &mut scripts, &mut diags)
+        } else {
+            lower::lower(&root, &name, limits, &mut NoScriptFiles, &mut diags)
+        };
+        if let Some(p) = lowered {
+            policies.push(p);
         }
     }
     // Group versions by policy name.
@@ -252,5 +268,41 @@ fn load_texts(texts: Vec<(String, String)>, limits: &Limits) -> Loaded {
         diagnostics: diags.into_sorted(),
         policies: if has_errors { Vec::new() } else { sets },
         files,
+    }
+}
+
+/// Reads hook scripts beside a policy file: a relative path inside the policy's directory (no
+/// absolute paths, no `..`), at most the script size limit, added to the source map so its
+/// diagnostics point into it.
+struct DirScripts<'s> {
+    dir: PathBuf,
+    sources: &'s mut SourceMap,
+    limits: &'s Limits,
+}
+
+impl ScriptFiles for DirScripts<'_> {
+    fn read(&mut self, relative: &str) -> Result<(crate::diag::FileId, String), String> {
+        let rel = Path::new(relative);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(
+                "a script file is named relative to the policy, inside its directory".into(),
+            );
+        }
+        let path = self.dir.join(rel);
+        let meta = std::fs::metadata(&path).map_err(|e| e.to_string())?;
+        if meta.len() > self.limits.hook_max_script_len as u64 {
+            return Err(format!(
+                "it is {} bytes, more than the limit of {}",
+                meta.len(),
+                self.limits.hook_max_script_len
+            ));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let id = self.sources.add(path.display().to_string(), text.clone());
+        Ok((id, text))
     }
 }

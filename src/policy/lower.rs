@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::facts::FactTable;
+use super::hooks::{HookUse, ScriptFiles, hook_use, read_hooks};
 use super::model::*;
 use super::ratio;
 use super::read::{self, Fields};
@@ -11,6 +12,7 @@ use super::yaml::{YKind, YNode};
 use crate::check::{self, Expect, Scope, UnitId};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::expr::{Program, Value};
+use crate::hooks::{HookSet, HookType};
 use crate::limits::Limits;
 use crate::syntax::ast::Range;
 
@@ -26,13 +28,25 @@ const TOP_KEYS: &[&str] = &[
     "platforms",
     "exchanges",
     "burn_down",
+    "hooks",
 ];
 
 /// Reads a whole policy document. Returns the policy only if no error was found.
-pub fn lower(root: &YNode, file: &str, limits: &Limits, diags: &mut Diagnostics) -> Option<Policy> {
+pub fn lower(
+    root: &YNode,
+    file: &str,
+    limits: &Limits,
+    scripts: &mut dyn ScriptFiles,
+    diags: &mut Diagnostics,
+) -> Option<Policy> {
     let before = diags.error_count();
     let mut top = Fields::open(root, "a policy file", diags)?;
-    let mut r = Reader { limits, diags };
+    let mut r = Reader {
+        limits,
+        diags,
+        hooks: HookSet::new(limits),
+        units: Vec::new(),
+    };
 
     let name = top
         .require("policy", r.diags)
@@ -53,6 +67,11 @@ pub fn lower(root: &YNode, file: &str, limits: &Limits, diags: &mut Diagnostics)
         .unwrap_or_default();
     let unit_names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
     let cycle = top.require("cycle", r.diags).and_then(|n| r.cycle(n));
+    // Hooks come before the sections that may name them.
+    if let Some(n) = top.get("hooks") {
+        r.hooks = read_hooks(n, &units, limits, scripts, r.diags);
+    }
+    r.units.clone_from(&units);
 
     // Exchange names are needed for `account.exchanged.<name>` before exchanges are read.
     let exchanges_node = top.get("exchanges");
@@ -90,6 +109,7 @@ pub fn lower(root: &YNode, file: &str, limits: &Limits, diags: &mut Diagnostics)
         .unwrap_or_default();
     top.finish(TOP_KEYS, r.diags);
 
+    let hooks = r.hooks;
     if diags.error_count() > before {
         return None;
     }
@@ -107,12 +127,15 @@ pub fn lower(root: &YNode, file: &str, limits: &Limits, diags: &mut Diagnostics)
         exchanges,
         burn_down,
         facts: table.facts,
+        hooks,
     })
 }
 
 struct Reader<'a> {
     limits: &'a Limits,
     diags: &'a mut Diagnostics,
+    hooks: HookSet,
+    units: Vec<Unit>,
 }
 
 fn is_name(s: &str) -> bool {
@@ -512,9 +535,23 @@ impl Reader<'_> {
         u: &Unit,
     ) -> Option<Allowance> {
         let mut f = Fields::open(node, "an allowance", self.diags)?;
-        let amount = f
-            .require("amount", self.diags)
-            .and_then(|n| read::amount(n, "`amount`", u.decimals, self.diags));
+        let mut amount_hook = None;
+        let amount = f.require("amount", self.diags).and_then(|n| {
+            match hook_use(
+                n,
+                &self.hooks,
+                HookType::Amount(unit),
+                &self.units,
+                self.diags,
+            ) {
+                HookUse::Hook(h) => {
+                    amount_hook = Some(h);
+                    Some(Decimal::ZERO)
+                }
+                HookUse::Invalid => None,
+                HookUse::NotAHook => read::amount(n, "`amount`", u.decimals, self.diags),
+            }
+        });
         let expires = match f.get("expires") {
             Some(n) => self.expiry(n, "`expires`"),
             None => Some(Expiry::CycleEnd),
@@ -528,6 +565,7 @@ impl Reader<'_> {
             mode,
             unit,
             amount: amount?,
+            amount_hook,
             expires: expires?,
             rollover: rollover?,
         })
@@ -591,13 +629,21 @@ impl Reader<'_> {
                         let Some(unit) = self.unit_ref(uk, units) else {
                             continue;
                         };
-                        if let Some(program) =
-                            self.amount_expr(expr, unit, &units[unit.0 as usize], &scope)
-                        {
-                            costs.push(Cost {
-                                unit,
-                                amount: program,
-                            });
+                        let rule = match hook_use(
+                            expr,
+                            &self.hooks,
+                            HookType::Amount(unit),
+                            units,
+                            self.diags,
+                        ) {
+                            HookUse::Hook(h) => Some(Rule::Hook(h)),
+                            HookUse::Invalid => None,
+                            HookUse::NotAHook => self
+                                .amount_expr(expr, unit, &units[unit.0 as usize], &scope)
+                                .map(Rule::Expr),
+                        };
+                        if let Some(amount) = rule {
+                            costs.push(Cost { unit, amount });
                         }
                     }
                 }
@@ -860,8 +906,14 @@ impl Reader<'_> {
                 .require("one_time", self.diags)
                 .and_then(|n| read::boolean(n, "`one_time`", self.diags));
             let eligible = ef.require("eligible", self.diags).and_then(|n| {
-                let text = read::text(n, "`eligible`", self.diags)?;
-                self.compile(n, &text, scope, Expect::Bool)
+                match hook_use(n, &self.hooks, HookType::Bool, units, self.diags) {
+                    HookUse::Hook(h) => Some(Rule::Hook(h)),
+                    HookUse::Invalid => None,
+                    HookUse::NotAHook => {
+                        let text = read::text(n, "`eligible`", self.diags)?;
+                        self.compile(n, &text, scope, Expect::Bool).map(Rule::Expr)
+                    }
+                }
             });
             let forfeit_remainder = ef.get("forfeit_remainder").map_or(Some(true), |n| {
                 read::boolean(n, "`forfeit_remainder`", self.diags)

@@ -6,6 +6,7 @@
 //! evaluates a request; that is `eval/`.
 
 pub mod facts;
+pub mod hooks;
 mod load;
 mod lower;
 pub mod model;

@@ -46,6 +46,36 @@ pub struct Policy {
     pub burn_down: Vec<BurnKey>,
     /// What each expression slot reads (`Slot(i)` reads `facts[i]`).
     pub facts: Vec<Fact>,
+    /// Compiled rhai hooks and their sandbox.
+    pub hooks: crate::hooks::HookSet,
+}
+
+/// A rule where the policy may write an expression or name a hook.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    Expr(Program),
+    Hook(crate::hooks::HookId),
+}
+
+impl Rule {
+    /// The compiled expression, when the rule is one.
+    pub fn expression(&self) -> Option<&Program> {
+        match self {
+            Rule::Expr(p) => Some(p),
+            Rule::Hook(_) => None,
+        }
+    }
+
+    /// How `--explain` and messages show the rule: the expression, or `hook <name>`.
+    pub fn describe(&self, policy: &Policy) -> String {
+        match self {
+            Rule::Expr(p) => p.source().to_string(),
+            Rule::Hook(h) => format!(
+                "hook `{}`",
+                policy.hooks.get(*h).map_or("?", |h| h.name.as_str())
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -103,7 +133,10 @@ pub struct Plan {
 pub struct Allowance {
     pub mode: ModeId,
     pub unit: UnitId,
+    /// The amount each cycle grants (0 when a hook computes it).
     pub amount: Decimal,
+    /// A hook that computes the amount at each rollover instead.
+    pub amount_hook: Option<crate::hooks::HookId>,
     pub expires: Expiry,
     pub rollover: Rollover,
 }
@@ -167,7 +200,7 @@ pub enum ParamType {
 #[derive(Debug, Clone)]
 pub struct Cost {
     pub unit: UnitId,
-    pub amount: Program,
+    pub amount: Rule,
 }
 
 /// What a platform may do with an exchange.
@@ -219,7 +252,7 @@ pub struct Exchange {
     pub ratio: Ratio,
     pub rounding: Rounding,
     pub one_time: bool,
-    pub eligible: Program,
+    pub eligible: Rule,
     /// Zero what is left of `from` after converting (the help page's "remaining Pro uses are
     /// zeroed").
     pub forfeit_remainder: bool,
