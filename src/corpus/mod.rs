@@ -126,7 +126,8 @@ fn account(policy: &Policy, rng: &mut Rng, i: u64, at: DateTime<Utc>) -> Option<
     let mut grants = Vec::new();
     for a in plan.allowances.iter().filter(|a| a.mode == mode) {
         let unit = policy.units.get(a.unit.0 as usize)?;
-        let remaining = fraction(rng, a.amount, unit.decimals);
+        let amount = crate::hooks::allowance_amount(policy, a, granted_cycle)?;
+        let remaining = fraction(rng, amount, unit.decimals);
         let expires = match a.expires {
             Expiry::CycleEnd => Some(granted.end),
             Expiry::NextCycleEnd => Some(calendar.cycle(granted_cycle + 1).ok()?.end),
@@ -135,7 +136,7 @@ fn account(policy: &Policy, rng: &mut Rng, i: u64, at: DateTime<Utc>) -> Option<
         grants.push(Grant {
             id: format!("c{granted_cycle}-{}", unit.name),
             unit: unit.name.clone(),
-            amount: a.amount,
+            amount,
             remaining,
             effective: granted.start,
             expires,

@@ -170,7 +170,7 @@ impl Words<'_> {
                     .map_or("?", |f| f.name.as_str()),
                 self.unit(unit)
             ),
-            RuleRef::Allowance { unit } => format!("the allowance of `{}`", self.unit(unit)),
+            RuleRef::Allowance { unit } => format!("allowance.{}", self.unit(unit)),
             RuleRef::Eligible { exchange } => {
                 format!("exchanges.{}.eligible", self.exchange(exchange))
             }

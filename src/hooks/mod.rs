@@ -170,3 +170,27 @@ impl HookSet {
         self.sandbox.call(hook, policy, facts)
     }
 }
+
+/// What an allowance grants for cycle `index` when there is no account to ask about (the corpus
+/// generator): its amount, or its hook's answer with `account.cycles = cycle.index = index` and
+/// every other fact empty. `None` when the hook fails.
+pub fn allowance_amount(
+    policy: &crate::policy::Policy,
+    allowance: &crate::policy::model::Allowance,
+    index: i64,
+) -> Option<Decimal> {
+    let Some(h) = allowance.amount_hook else {
+        return Some(allowance.amount);
+    };
+    let balances = [Decimal::ZERO; crate::eval::decision::MAX_UNITS];
+    let facts = FactValues {
+        cycles: index,
+        cycle_index: index,
+        balances: &balances,
+        ..FactValues::default()
+    };
+    match policy.hooks.call(h, policy, &facts).ok()?.value {
+        HookValue::Amount(d) => Some(d),
+        HookValue::Bool(_) => None,
+    }
+}

@@ -76,9 +76,11 @@ impl Sandbox {
 
     /// Compiles a script; the error carries rhai's message and the 1-based line and column.
     pub fn compile(&self, script: &str) -> Result<rhai::AST, (String, usize, usize)> {
+        // Declared as plain variables so strict variables knows the names; constants here would
+        // be folded into the script by the optimizer. Each call binds them as constants.
         let mut scope = Scope::new();
         for name in INPUTS {
-            scope.push_constant(name, Map::new());
+            scope.push(name, Map::new());
         }
         self.engine.compile_with_scope(&scope, script).map_err(|e| {
             let p = e.position();

@@ -71,7 +71,7 @@ impl Rule {
         match self {
             Rule::Expr(p) => p.source().to_string(),
             Rule::Hook(h) => format!(
-                "hook `{}`",
+                "hook {}",
                 policy.hooks.get(*h).map_or("?", |h| h.name.as_str())
             ),
         }
