@@ -9,7 +9,7 @@
 //! Hooks are compiled once when the policy loads; a call builds read-only constants from the
 //! same facts an expression sees, runs the compiled script and checks the result's type.
 
-mod sandbox;
+pub mod sandbox;
 
 use std::sync::Arc;
 
@@ -122,6 +122,8 @@ impl HookValue {
 pub struct HookSet {
     sandbox: Arc<Sandbox>,
     pub hooks: Vec<Hook>,
+    /// Hooks declared but not compiled (their error was reported; references stay quiet).
+    pub broken: Vec<String>,
 }
 
 impl std::fmt::Debug for HookSet {
@@ -141,6 +143,7 @@ impl HookSet {
         HookSet {
             sandbox: Arc::new(Sandbox::new(limits)),
             hooks: Vec::new(),
+            broken: Vec::new(),
         }
     }
 

@@ -136,6 +136,27 @@ impl Sandbox {
                             self.limits.hook_max_call_levels
                         )
                     }
+                    rhai::EvalAltResult::ErrorDataTooLarge(what, _) => {
+                        let what = what.to_lowercase();
+                        if what.contains("string") {
+                            format!(
+                                "built a string longer than {} bytes",
+                                self.limits.hook_max_string_len
+                            )
+                        } else if what.contains("array") {
+                            format!(
+                                "built an array of more than {} items",
+                                self.limits.hook_max_array_len
+                            )
+                        } else if what.contains("map") {
+                            format!(
+                                "built a map of more than {} entries",
+                                self.limits.hook_max_map_len
+                            )
+                        } else {
+                            format!("{what} is too large")
+                        }
+                    }
                     other => other
                         .to_string()
                         .split(" (line ")
@@ -147,11 +168,22 @@ impl Sandbox {
             }
         };
         let type_name = value.type_name().to_string();
+        // The result is the value of the script's last statement.
+        let last_line = hook
+            .script
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with("//")
+            })
+            .last()
+            .map(|(i, _)| i + 1);
         let value = match hook.returns {
             HookType::Bool => value.as_bool().map(HookValue::Bool).map_err(|_| {
                 fail(
                     HookErrorKind::ResultType,
-                    None,
+                    last_line,
                     format!(
                         "returned {type_name}, but it is declared to return a condition (bool)"
                     ),
@@ -170,7 +202,7 @@ impl Sandbox {
                 } else {
                     return Err(fail(
                         HookErrorKind::ResultType,
-                        None,
+                        last_line,
                         format!(
                             "returned {type_name}, but it is declared to return an amount of `{unit_name}`"
                         ),
@@ -179,7 +211,7 @@ impl Sandbox {
                 if d < Decimal::ZERO || d.normalize().scale() > decimals {
                     return Err(fail(
                         HookErrorKind::ResultType,
-                        None,
+                        last_line,
                         format!(
                             "returned {}, not an amount of `{unit_name}` (at least 0, at most {decimals} decimal places)",
                             d.normalize()

@@ -97,11 +97,20 @@ pub fn read_hooks(
         };
         h.finish(&["returns", "script", "file"], diags);
         let (Some(returns), Some((text, origin, file))) = (returns, script) else {
+            set.broken.push(name.to_string());
             continue;
         };
+        // The character rhai points at, or the whole name when it points at one.
         let span_at = |line: usize, column: usize| -> Span {
             let at = offset(&text, line, column);
-            let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let word = text[at..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(text.len() - at);
+            let end = if word > 0 {
+                at + word
+            } else {
+                text[at..].chars().next().map_or(at, |c| at + c.len_utf8())
+            };
             match file {
                 Some(file) => Span::new(file, at, end),
                 None => origin.span(Range::new(at, end)),
@@ -119,6 +128,7 @@ pub fn read_hooks(
                 .at(span_at(1, 1))
                 .with_help("move what it computes into the policy's data, or shorten it"),
             );
+            set.broken.push(name.to_string());
             continue;
         }
         match set.sandbox().compile(&text) {
@@ -129,9 +139,17 @@ pub fn read_hooks(
                 script: text.as_str().into(),
             }),
             Err((message, line, column)) => {
-                let help = if message.contains("Variable not found")
-                    || message.contains("Undefined variable")
-                {
+                set.broken.push(name.to_string());
+                let unknown = message
+                    .split("ndefined variable: ")
+                    .nth(1)
+                    .map(|v| v.trim().trim_matches('\'').to_string());
+                let near = unknown
+                    .as_deref()
+                    .and_then(|v| crate::diag::did_you_mean(v, crate::hooks::sandbox::INPUTS));
+                let help = if let Some(near) = near {
+                    format!("did you mean `{near}`?")
+                } else if unknown.is_some() {
                     "a hook reads `account`, `balance`, `cycle`, `platform`, `request` and `params`, and the variables it declares with `let`".to_string()
                 } else {
                     "see the rhai book for the syntax; imports, `eval` and floats are not available in hooks".to_string()
@@ -212,6 +230,9 @@ pub fn hook_use(
         return HookUse::Invalid;
     };
     let Some(i) = hooks.hooks.iter().position(|h| h.name == name) else {
+        if hooks.broken.contains(&name) {
+            return HookUse::Invalid; // its own error is reported where it is declared
+        }
         diags.push(
             Diagnostic::error(Code::UnknownHook, format!("unknown hook `{name}`"))
                 .at(n.span)

@@ -1,0 +1,220 @@
+//! Rhai hooks: broken hooks get located diagnostics (inline, in `.rhai` files, unknown variables,
+//! wrong result types, imports); the sandbox ends every runaway script with a clear error for
+//! that request only, and the next request on the same compiled policy still succeeds.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use quotient::diag::render;
+use quotient::eval::{DecideOptions, Outcome, ParamValue, Request, RequestKind, decide};
+use quotient::limits::Limits;
+use quotient::policy;
+
+#[test]
+fn broken_hooks_report_located_diagnostics() {
+    insta::glob!("inputs/hooks/*.yaml", |path| {
+        let name = format!(
+            "tests/inputs/hooks/{}",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("?")
+        );
+        let loaded = policy::load_paths(
+            &[Path::new(env!("CARGO_MANIFEST_DIR")).join(&name)],
+            &Limits::default(),
+        );
+        assert!(loaded.has_errors(), "{name} should not load");
+        assert!(loaded.policies.is_empty());
+        let text = render::human_all(&loaded.diagnostics, &loaded.sources);
+        // Paths are made relative so the snapshot is the same on every machine.
+        let text = text.replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "");
+        insta::assert_snapshot!(text);
+    });
+}
+
+/// A policy whose features cost what runaway hooks compute, and one ordinary feature.
+const SANDBOX_POLICY: &str = r#"
+policy: sandbox
+version: "1"
+effective_from: 2026-01-01T00:00:00Z
+units:
+  token: { decimals: 2 }
+cycle: { period: monthly, time_zone: UTC }
+plans:
+  creator:
+    starts_in: standard
+    modes:
+      standard:
+        grants:
+          token: { amount: 500 }
+platforms:
+  studio: { consume: true, exchange: execute }
+hooks:
+  endless_loop:
+    returns: amount of token
+    script: |
+      let n = 0;
+      loop { n += 1; }
+      n
+  deep_recursion:
+    returns: amount of token
+    script: |
+      fn down(n) { down(n + 1) }
+      down(0)
+  huge_string:
+    returns: amount of token
+    script: |
+      let s = "x";
+      loop { s += s; }
+      1
+  growing_array:
+    returns: amount of token
+    script: |
+      let a = [];
+      loop { a.push(1); }
+      1
+  read_environment:
+    returns: amount of token
+    script: |
+      let home = env("HOME");
+      1
+  wrong_type_at_run_time:
+    returns: amount of token
+    script: |
+      "three tokens"
+  too_precise:
+    returns: amount of token
+    script: |
+      1.005
+  writes_its_input:
+    returns: amount of token
+    script: |
+      account.cycles = 99;
+      1
+  tiered:
+    returns: amount of token
+    script: |
+      print(`images: ${params.images}`);
+      let n = params.images;
+      if n <= 10 { 5 } else { 5 + (n - 10) / 2 }
+features:
+  endless_loop: { cost: { token: { hook: endless_loop } } }
+  deep_recursion: { cost: { token: { hook: deep_recursion } } }
+  huge_string: { cost: { token: { hook: huge_string } } }
+  growing_array: { cost: { token: { hook: growing_array } } }
+  read_environment: { cost: { token: { hook: read_environment } } }
+  wrong_type_at_run_time: { cost: { token: { hook: wrong_type_at_run_time } } }
+  too_precise: { cost: { token: { hook: too_precise } } }
+  writes_its_input: { cost: { token: { hook: writes_its_input } } }
+  batch_export_hook:
+    params: { images: int }
+    cost: { token: { hook: tiered } }
+  batch_export_expr:
+    params: { images: int }
+    cost: { token: "params.images <= 10 ? 5 : 5 + (params.images - 10) / 2" }
+burn_down: [id]
+"#;
+
+const ACCOUNT: &str = r#"{ "id": "a-1", "plan": "creator", "status": "active", "time_zone": "UTC",
+  "anchor": "2026-01-01T00:00:00Z", "mode": "standard", "version": 1, "cycle": 3,
+  "grants": [ { "id": "c3-token", "unit": "token", "amount": 500, "remaining": 500,
+    "effective": "2026-04-01T00:00:00Z", "expires": "2026-05-01T00:00:00Z", "source": "allowance" } ] }"#;
+
+fn use_feature(feature: &str) -> Request {
+    let mut r = Request::new(format!("use {feature}"), RequestKind::Use).on("studio");
+    r.feature = Some(feature.into());
+    if feature.starts_with("batch_export") {
+        r.params.insert("images".into(), ParamValue::Int(25));
+    }
+    r
+}
+
+#[test]
+fn runaway_hooks_end_in_a_clear_error_and_the_policy_keeps_working() {
+    let loaded = policy::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
+    assert!(
+        !loaded.has_errors(),
+        "{}",
+        render::human_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
+    let account = quotient::account::from_json(ACCOUNT).expect("account");
+    let now: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().expect("instant");
+    let options = DecideOptions::default();
+    let mut lines = Vec::new();
+    for (feature, code) in [
+        ("endless_loop", "hook.limit_exceeded"),
+        ("deep_recursion", "hook.limit_exceeded"),
+        ("huge_string", "hook.limit_exceeded"),
+        ("growing_array", "hook.limit_exceeded"),
+        ("read_environment", "hook.failed"),
+        ("wrong_type_at_run_time", "hook.wrong_result_type"),
+        ("too_precise", "hook.wrong_result_type"),
+        ("writes_its_input", "hook.failed"),
+    ] {
+        let request = use_feature(feature);
+        let started = std::time::Instant::now();
+        let d = decide(policy, &account, &request, now, &options).expect("decides");
+        // Not a timing assertion: a hang would never get here; this only names the case.
+        let _ = started.elapsed();
+        assert_eq!(d.outcome, Outcome::Error, "{feature}");
+        assert_eq!(d.reason_codes().collect::<Vec<_>>(), [code], "{feature}");
+        assert!(!d.changes_state(), "{feature}: an error changes nothing");
+        let report = d.report(policy, &account);
+        lines.push(format!(
+            "{feature}: {}: {}",
+            report.reasons[0].code, report.reasons[0].message
+        ));
+        // The same compiled policy answers the next request.
+        let ordinary = use_feature("batch_export_expr");
+        let next = decide(policy, &account, &ordinary, now, &options).expect("decides");
+        assert_eq!(next.outcome, Outcome::Allowed, "after {feature}");
+    }
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn a_hook_and_the_same_rule_as_an_expression_agree_and_explain_shows_the_hook() {
+    let loaded = policy::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
+    let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
+    let account = quotient::account::from_json(ACCOUNT).expect("account");
+    let now: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().expect("instant");
+    let explain = DecideOptions {
+        explain: true,
+        ..DecideOptions::default()
+    };
+    let (with_hook, with_expr) = (
+        use_feature("batch_export_hook"),
+        use_feature("batch_export_expr"),
+    );
+    let hook = decide(policy, &account, &with_hook, now, &explain).expect("decides");
+    let expr = decide(policy, &account, &with_expr, now, &explain).expect("decides");
+    assert_eq!(hook.outcome, Outcome::Allowed);
+    let cost = |d: &quotient::Decision<'_>| d.use_detail.as_ref().and_then(|u| u.cost).map(|c| c.1);
+    assert_eq!(cost(&hook), cost(&expr));
+    assert_eq!(cost(&hook), Some(12.into()));
+    let text = hook.report(policy, &account).to_text();
+    assert!(text.contains("hook tiered"), "{text}");
+    assert!(text.contains("operations"), "{text}");
+    assert!(text.contains("printed: images: 25"), "{text}");
+    assert!(text.contains("account.cycles = 3"), "{text}");
+}
+
+#[test]
+fn the_reference_policy_loyalty_hook_grows_with_tenure() {
+    let loaded = policy::load_paths(
+        &[Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/lumen-studio.yaml")],
+        &Limits::default(),
+    );
+    let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
+    let plan = policy
+        .plans
+        .iter()
+        .find(|p| p.name == "creator")
+        .expect("creator");
+    let allowance = &plan.allowances[0];
+    assert!(allowance.amount_hook.is_some());
+    let at = |k| quotient::hooks::allowance_amount(policy, allowance, k).map(|d| d.to_string());
+    assert_eq!(at(0).as_deref(), Some("500"));
+    assert_eq!(at(5).as_deref(), Some("550"));
+    assert_eq!(at(10).as_deref(), Some("600"));
+    assert_eq!(at(40).as_deref(), Some("600"));
+}
