@@ -81,6 +81,9 @@ impl Coverage {
                 rule(format!("exchange {} already done", x.name));
             }
         }
+        for h in &policy.hooks.hooks {
+            rule(format!("hook {}", h.name));
+        }
         Coverage {
             policy: policy.name.clone(),
             version: policy.version.clone(),
@@ -143,6 +146,7 @@ impl Coverage {
                 _ => {}
             }
         }
+        self.hooks_called(policy, before, d);
         if let Some((x, eligible)) = d.eligibility {
             let name = &policy.exchanges[x.0 as usize].name;
             self.hit(format!(
@@ -203,6 +207,45 @@ impl Coverage {
                     }
                     _ => {}
                 }
+            }
+        }
+    }
+
+    /// The hooks `d` called: a cost, an eligibility rule or an allowance amount.
+    fn hooks_called(&mut self, policy: &Policy, before: &Snapshot, d: &Decision<'_>) {
+        use crate::policy::model::Rule;
+        let mut called = Vec::new();
+        if let Some(u) = &d.use_detail {
+            if let (Some((unit, _)), Some(f)) = (u.cost, policy.features.get(u.feature.0 as usize))
+            {
+                if let Some(Rule::Hook(h)) =
+                    f.costs.iter().find(|c| c.unit == unit).map(|c| &c.amount)
+                {
+                    called.push(*h);
+                }
+            }
+        }
+        if let Some((x, _)) = d.eligibility {
+            if let Some(Rule::Hook(h)) = policy.exchanges.get(x.0 as usize).map(|x| &x.eligible) {
+                called.push(*h);
+            }
+        }
+        if let (Some(c), Some(plan)) = (
+            &d.changes,
+            policy.plans.iter().find(|p| p.name == before.plan),
+        ) {
+            for g in c.new_grants.iter().filter(|g| g.kind == EntryKind::Grant) {
+                let hook = plan
+                    .allowances
+                    .iter()
+                    .find(|a| a.unit == g.unit && policy.modes[a.mode.0 as usize] == before.mode)
+                    .and_then(|a| a.amount_hook);
+                called.extend(hook);
+            }
+        }
+        for h in called {
+            if let Some(hook) = policy.hooks.get(h) {
+                self.hit(format!("hook {}", hook.name));
             }
         }
     }
