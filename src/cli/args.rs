@@ -58,6 +58,18 @@ impl Args {
         }
     }
 
+    /// Takes `--format <text_name|json>`: whether JSON was asked for (`text_name` is the default).
+    pub fn json_format(&mut self, text_name: &str) -> Result<bool, String> {
+        match self.value("format")?.as_deref() {
+            None => Ok(false),
+            Some("json") => Ok(true),
+            Some(f) if f == text_name => Ok(false),
+            Some(other) => Err(format!(
+                "unknown format `{other}`: use `{text_name}` or `json`"
+            )),
+        }
+    }
+
     /// Fails if anything was left unread.
     pub fn finish(self) -> Result<(), String> {
         match self.items.first() {

@@ -9,17 +9,14 @@ use crate::limits::Limits;
 use crate::policy;
 
 pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let format = args.value("format")?.unwrap_or_else(|| "human".into());
-    if format != "human" && format != "json" {
-        return Err(format!("unknown format `{format}`: use `human` or `json`"));
-    }
+    let json = args.json_format("human")?;
     let paths: Vec<PathBuf> = args.positionals().into_iter().map(PathBuf::from).collect();
     std::mem::replace(args, Args::new(Vec::new())).finish()?;
     if paths.is_empty() {
         return Err("`check` needs at least one policy file or directory".into());
     }
     let loaded = policy::load_paths(&paths, &Limits::default());
-    if format == "json" {
+    if json {
         for d in &loaded.diagnostics {
             let _ = writeln!(out, "{}", render::json(d, &loaded.sources));
         }
@@ -33,7 +30,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     if loaded.has_errors() {
         return Ok(exit::ERRORS);
     }
-    if format == "human" {
+    if !json {
         for set in &loaded.policies {
             for v in set.versions() {
                 let _ = writeln!(

@@ -30,15 +30,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         &args.value("at")?.unwrap_or_else(|| DEFAULT_AT.into()),
     )?;
     let requests_path = args.value("requests")?;
-    let json = match args.value("format")?.as_deref() {
-        None | Some("markdown") => false,
-        Some("json") => true,
-        Some(other) => {
-            return Err(format!(
-                "unknown format `{other}`: use `markdown` or `json`"
-            ));
-        }
-    };
+    let json = args.json_format("markdown")?;
     std::mem::replace(args, Args::new(Vec::new())).finish()?;
     let Some(base_set) = input::policy_set(&base_path, err) else {
         return Ok(exit::ERRORS);

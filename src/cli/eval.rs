@@ -31,11 +31,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let do_apply = args.flag("apply");
     let out_path = args.value("out")?;
     let ledger_path = args.value("ledger")?;
-    let json = match args.value("format")?.as_deref() {
-        None | Some("human") => false,
-        Some("json") => true,
-        Some(other) => return Err(format!("unknown format `{other}`: use `human` or `json`")),
-    };
+    let json = args.json_format("human")?;
     std::mem::replace(args, Args::new(Vec::new())).finish()?;
     if do_apply && out_path.is_none() {
         return Err("`--apply` needs `--out <file>` for the new snapshot".into());

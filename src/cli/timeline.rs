@@ -20,11 +20,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let explain = args.flag("explain");
     let out_path = args.value("out")?;
     let ledger_path = args.value("ledger")?;
-    let json = match args.value("format")?.as_deref() {
-        None | Some("human") => false,
-        Some("json") => true,
-        Some(other) => return Err(format!("unknown format `{other}`: use `human` or `json`")),
-    };
+    let json = args.json_format("human")?;
     std::mem::replace(args, Args::new(Vec::new())).finish()?;
     let Some(set) = input::policy_set(&policy_path, err) else {
         return Ok(exit::ERRORS);
