@@ -39,15 +39,32 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
             ),
         );
     }
-    if policy.mode_id(&s.mode).is_none() {
-        problem(
+    match (policy.mode_id(&s.mode), plan) {
+        (None, _) => problem(
             "mode".into(),
             format!(
                 "unknown mode `{}`{}",
                 s.mode,
                 near(&s.mode, policy.modes.iter().cloned())
             ),
-        );
+        ),
+        (Some(mode), Some(plan)) if !plan.pays_with.iter().any(|(m, _)| *m == mode) => {
+            let modes: Vec<String> = plan
+                .pays_with
+                .iter()
+                .filter_map(|(m, _)| policy.modes.get(m.0 as usize).cloned())
+                .collect();
+            problem(
+                "mode".into(),
+                format!(
+                    "plan `{}` has no mode `{}`{}",
+                    plan.name,
+                    s.mode,
+                    near(&s.mode, modes)
+                ),
+            );
+        }
+        _ => {}
     }
     if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
         problem(
@@ -156,4 +173,42 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::limits::Limits;
+
+    const TWO_PLANS: &str = r#"
+policy: two-plans
+version: "1"
+effective_from: 2026-01-01T00:00:00Z
+units: { credit: { decimals: 0 } }
+cycle: { period: monthly }
+plans:
+  basic: { starts_in: lite, modes: { lite: { grants: { credit: { amount: 10 } } } } }
+  plus: { starts_in: full, modes: { full: { grants: { credit: { amount: 50 } } } } }
+features: { f: { cost: { credit: 1 } } }
+platforms: { web: { consume: true, exchange: refuse } }
+burn_down: [id]
+"#;
+
+    #[test]
+    fn a_mode_of_another_plan_is_reported() {
+        let loaded = crate::policy::load_str("two-plans.yaml", TWO_PLANS, &Limits::default());
+        let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
+        let snapshot = crate::account::from_json(
+            r#"{ "id": "a", "plan": "basic", "status": "active", "time_zone": "UTC",
+                 "anchor": "2026-01-01T00:00:00Z", "mode": "full", "version": 1 }"#,
+        )
+        .expect("reads");
+        let problems: Vec<String> = super::validate(&snapshot, policy)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            problems,
+            ["mode: plan `basic` has no mode `full` (one of `lite`)"]
+        );
+    }
 }
