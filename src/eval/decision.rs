@@ -100,6 +100,8 @@ pub enum Reason {
     /// The client is older than the platform's `min_version` (or sent no version).
     ClientTooOld {
         platform: PlatformId,
+        /// Whether the request said its version at all.
+        version_sent: bool,
     },
     FeatureNotInPlan {
         feature: FeatureId,

@@ -116,6 +116,7 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
             Outcome::Denied,
             Some(Reason::ClientTooOld {
                 platform: platform_id,
+                version_sent: ctx.request.client_version.is_some(),
             }),
         );
         return Ok(None);

@@ -228,7 +228,10 @@ impl Words<'_> {
                     }),
                 )
             }
-            Reason::ClientTooOld { platform } => {
+            Reason::ClientTooOld {
+                platform,
+                version_sent,
+            } => {
                 let min = self
                     .policy
                     .platforms
@@ -236,13 +239,20 @@ impl Words<'_> {
                     .and_then(|p| p.min_version.as_ref())
                     .map(|v| v.iter().map(u32::to_string).collect::<Vec<_>>().join("."))
                     .unwrap_or_default();
-                (
-                    format!(
-                        "this `{}` client is older than {min}",
-                        self.platform(platform)
-                    ),
-                    Some(format!("update the app to {min} or later")),
-                )
+                if version_sent {
+                    (
+                        format!("this `{}` client is older than {min}", self.platform(platform)),
+                        Some(format!("update the app to {min} or later")),
+                    )
+                } else {
+                    (
+                        format!(
+                            "this `{}` client did not say its version; {min} or later is needed",
+                            self.platform(platform)
+                        ),
+                        Some("send `client_version` with the request".to_string()),
+                    )
+                }
             }
             Reason::FeatureNotInPlan { feature } => (
                 format!(

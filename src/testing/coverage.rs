@@ -125,7 +125,7 @@ impl Coverage {
         }
         for r in d.reasons.iter() {
             match *r {
-                Reason::ClientTooOld { platform } => {
+                Reason::ClientTooOld { platform, .. } => {
                     self.hit(format!(
                         "platform {} min_version",
                         policy.platforms[platform.0 as usize].name
