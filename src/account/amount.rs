@@ -5,6 +5,16 @@ use rust_decimal::Decimal;
 use serde::Serializer;
 use serde::de::{self, Deserializer, Visitor};
 
+/// The largest amount Quotient accepts anywhere (a grant, a policy amount, a computed cost):
+/// 10^15. Far above any real balance, and far enough below the decimal type's limit (about
+/// 7.9 × 10^28) that no sum of amounts an account can hold ever overflows.
+pub const MAX: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
+/// Whether `d` is within `0 ..= MAX`.
+pub fn in_range(d: Decimal) -> bool {
+    d >= Decimal::ZERO && d <= MAX
+}
+
 pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.normalize().to_string())
 }
@@ -33,4 +43,15 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error>
         }
     }
     d.deserialize_any(V)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_maximum_is_ten_to_the_fifteenth() {
+        assert_eq!(
+            super::MAX,
+            rust_decimal::Decimal::from(1_000_000_000_000_000_i64)
+        );
+    }
 }

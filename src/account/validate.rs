@@ -123,6 +123,15 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
                 format!("remaining {} is negative", g.remaining),
             );
         }
+        if g.amount > super::amount::MAX {
+            problem(
+                at("amount"),
+                format!(
+                    "amount {} is larger than the largest supported amount (10^15)",
+                    g.amount
+                ),
+            );
+        }
         if g.remaining > g.amount {
             problem(
                 at("remaining"),

@@ -47,7 +47,10 @@ impl<'s> Account<'s> {
             let Some(unit) = policy.unit_id(&g.unit) else {
                 return Err(refuse());
             };
-            if g.remaining < Decimal::ZERO || g.remaining > g.amount {
+            if g.remaining < Decimal::ZERO
+                || g.remaining > g.amount
+                || g.amount > crate::account::amount::MAX
+            {
                 return Err(refuse());
             }
             if g.is_live(now) {

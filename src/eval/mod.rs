@@ -324,14 +324,16 @@ pub(crate) fn version_at_least(version: &str, min: &[u32]) -> bool {
     parts.all(|p| p.parse::<u32>().is_ok())
 }
 
-/// An amount as a policy expression computed it, rounded up to the unit's decimal places.
+/// An amount as a policy expression computed it, rounded up to the unit's decimal places;
+/// `None` when it is not a number or above [`crate::account::amount::MAX`].
 pub(crate) fn to_amount(value: &Value<'_>, decimals: u32) -> Option<Decimal> {
     let d = match value {
         Value::Int(i) => Decimal::from(*i),
         Value::Dec(d) => *d,
         _ => return None,
     };
-    Some(d.round_dp_with_strategy(decimals, RoundingStrategy::ToPositiveInfinity))
+    let d = d.round_dp_with_strategy(decimals, RoundingStrategy::ToPositiveInfinity);
+    (d <= crate::account::amount::MAX).then_some(d)
 }
 
 fn missing(kind: RequestKind, field: &str) -> RequestError {

@@ -406,7 +406,7 @@ impl Words<'_> {
             ),
             Reason::NegativeAmount { rule } => (
                 format!(
-                    "`{}` gave a negative or non-numeric amount",
+                    "`{}` gave an amount that is negative, not a number, or above 10^15",
                     self.rule(rule)
                 ),
                 Some("fix the policy expression; other requests are not affected".into()),

@@ -208,12 +208,12 @@ impl Sandbox {
                         ),
                     ));
                 };
-                if d < Decimal::ZERO || d.normalize().scale() > decimals {
+                if !crate::account::amount::in_range(d) || d.normalize().scale() > decimals {
                     return Err(fail(
                         HookErrorKind::ResultType,
                         last_line,
                         format!(
-                            "returned {}, not an amount of `{unit_name}` (at least 0, at most {decimals} decimal places)",
+                            "returned {}, not an amount of `{unit_name}` (0 to 10^15, at most {decimals} decimal places)",
                             d.normalize()
                         ),
                     ));

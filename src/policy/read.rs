@@ -199,6 +199,17 @@ pub fn amount(node: &YNode, what: &str, decimals: u32, diags: &mut Diagnostics) 
             );
             None
         }
+        Some(d) if d > crate::account::amount::MAX => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidAmount,
+                    format!("{what} `{s}` is larger than the largest supported amount (10^15)"),
+                )
+                .at(node.span)
+                .with_help("amounts are at most 1 000 000 000 000 000"),
+            );
+            None
+        }
         Some(d) => Some(d),
         None => {
             diags.push(
