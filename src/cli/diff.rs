@@ -12,6 +12,21 @@ use super::{Args, exit};
 use crate::diff::{Diff, markdown};
 use crate::eval::Request;
 
+/// `[#########-----------]  45%  45000 of 100000 accounts`
+fn bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    let percent = (done * 100).checked_div(total).unwrap_or(100).min(100);
+    format!(
+        "[{}{}] {percent:>3}%  {done} of {total} accounts",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled)
+    )
+}
+
 /// Exit code when decisions changed.
 pub const CHANGED: i32 = 3;
 
@@ -61,7 +76,11 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         || std::fs::File::open(&accounts).map_err(|e| format!("cannot read `{accounts}`: {e}"));
     let progress = std::io::stderr().is_terminal();
     let total = if progress {
-        BufReader::new(open()?).lines().count()
+        BufReader::new(open()?)
+            .lines()
+            .map_while(Result::ok)
+            .filter(|l| !l.trim().is_empty())
+            .count()
     } else {
         0
     };
@@ -76,11 +95,11 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         };
         diff.account(&account);
         if progress && n % 1000 == 999 {
-            let _ = write!(err, "\r{} of {total} accounts", n + 1);
+            let _ = write!(err, "\r{}", bar(n + 1, total));
         }
     }
     if progress {
-        let _ = writeln!(err, "\r{total} of {total} accounts");
+        let _ = writeln!(err, "\r{}", bar(total, total));
     }
     let report = diff.finish();
     if json {
@@ -97,4 +116,27 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     } else {
         exit::OK
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_progress_bar_fills_with_the_accounts_done() {
+        assert_eq!(
+            super::bar(0, 100),
+            "[------------------------------]   0%  0 of 100 accounts"
+        );
+        assert_eq!(
+            super::bar(50, 100),
+            "[###############---------------]  50%  50 of 100 accounts"
+        );
+        assert_eq!(
+            super::bar(100, 100),
+            "[##############################] 100%  100 of 100 accounts"
+        );
+        assert_eq!(
+            super::bar(0, 0),
+            "[##############################] 100%  0 of 0 accounts"
+        );
+    }
 }
