@@ -19,7 +19,8 @@ pub struct Limits {
     pub max_policy_bytes: usize,
     /// Most files read from one policy directory. Default 256.
     pub max_policy_files: usize,
-    /// Most units one policy may declare (balances are kept in a fixed array). Default 16.
+    /// Most units one policy may declare (balances are kept in a fixed array, so at most 16
+    /// whatever this says). Default 16.
     pub max_units: usize,
     /// Most elements a list or map built while evaluating may hold. Default 10 000.
     pub max_collection_len: usize,

@@ -36,11 +36,11 @@ impl<'s> Account<'s> {
         ) else {
             return Err(refuse());
         };
+        // Loading never compiles more units than this; a hand-built policy could.
         if policy.units.len() > MAX_UNITS {
-            return Err(RequestError::invalid(
-                "policy",
-                format!("the policy has more than {MAX_UNITS} units"),
-            ));
+            return Err(RequestError::Policy(format!(
+                "it has more than {MAX_UNITS} units"
+            )));
         }
         let mut balances = [Decimal::ZERO; MAX_UNITS];
         for (i, g) in snapshot.grants.iter().enumerate() {

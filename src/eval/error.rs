@@ -17,6 +17,10 @@ pub enum RequestError {
     /// The instant is outside the account's calendar (before its anchor, too far ahead).
     #[error("{}", cycle(.0))]
     Cycle(CycleError),
+    /// The policy is one the evaluator cannot use (only possible for a policy built by hand, not
+    /// loaded: loading refuses it).
+    #[error("the policy cannot be evaluated: {0}")]
+    Policy(String),
 }
 
 fn list(problems: &[SnapshotProblem]) -> String {
@@ -71,6 +75,7 @@ impl RequestError {
             RequestError::Invalid { .. } => "request.invalid",
             RequestError::Snapshot(_) => "snapshot.invalid",
             RequestError::Cycle(_) => "request.instant_outside_calendar",
+            RequestError::Policy(_) => "policy.unsupported",
         }
     }
 }

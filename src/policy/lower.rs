@@ -227,16 +227,16 @@ impl Reader<'_> {
                 .require("decimals", self.diags)
                 .and_then(|n| read::integer(n, "`decimals`", 0..=9, self.diags));
             uf.finish(&["name", "decimals"], self.diags);
-            if out.len() >= self.limits.max_units {
+            // The evaluator keeps balances in a fixed array: never more units than it holds.
+            let max_units = self.limits.max_units.min(crate::eval::decision::MAX_UNITS);
+            if out.len() >= max_units {
                 self.push(
                     Diagnostic::error(
                         Code::InvalidValue,
-                        format!(
-                            "a policy may declare at most {} units",
-                            self.limits.max_units
-                        ),
+                        format!("a policy may declare at most {max_units} units"),
                     )
-                    .at(knode.span),
+                    .at(knode.span)
+                    .with_help("count amounts of one kind in one unit, with decimals if need be"),
                 );
                 continue;
             }
