@@ -699,6 +699,14 @@ impl DecisionReport {
     }
 }
 
+/// An exact value for reading: at most 6 decimal places, marked `≈` when that shortens it.
+fn readable(exact: &str) -> String {
+    match Decimal::from_str_exact(exact) {
+        Ok(d) if d.round_dp(6) != d => format!("≈{}", d.round_dp(6).normalize()),
+        _ => exact.to_string(),
+    }
+}
+
 fn quote_line(q: &QuoteReport) -> String {
     let mut s = format!(
         "{} {} -> {} {} (exact {}, {}{})",
@@ -706,7 +714,7 @@ fn quote_line(q: &QuoteReport) -> String {
         q.from_unit,
         q.to_amount,
         q.to_unit,
-        q.exact,
+        readable(&q.exact),
         serde_json::to_value(q.rounding)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
