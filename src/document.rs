@@ -142,3 +142,47 @@ pub(crate) fn explain(message: &str) -> String {
     }
     out
 }
+
+/// Where a document starts with a list (line and column, 1-based), if it does: JSON `[`, or a
+/// YAML `- item` or `[` as its first content after blank lines, comments and `---`.
+fn list_start(text: &str) -> Option<(usize, usize)> {
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') || t == "---" {
+            continue;
+        }
+        let column = line.len() - t.len() + 1;
+        return (t.starts_with('[') || t == "-" || t.starts_with("- ")).then_some((i + 1, column));
+    }
+    None
+}
+
+/// Like [`read`], for a document that is one record (a request, a snapshot, a script): a
+/// top-level list is refused instead of being read field by field in order.
+pub fn read_record<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, DocumentError> {
+    if let Some((line, column)) = list_start(text) {
+        return Err(DocumentError {
+            name: format!("{name}:{line}:{column}"),
+            message:
+                "expected a mapping of named fields (`{ ... }` or `key: value` lines), found a list"
+                    .into(),
+        });
+    }
+    read(name, text)
+}
+
+/// For JSON readers that do not go through [`read`]: the same refusal of a top-level list.
+pub(crate) fn refuse_list(text: &str) -> Option<(usize, usize)> {
+    list_start(text)
+}
+
+#[cfg(test)]
+mod record_tests {
+    #[test]
+    fn a_list_is_not_a_record() {
+        assert_eq!(super::list_start("[1, 2]"), Some((1, 1)));
+        assert_eq!(super::list_start("# c\n---\n  - id: x\n"), Some((3, 3)));
+        assert_eq!(super::list_start("{\"id\": 1}"), None);
+        assert_eq!(super::list_start("id: x\nsteps:\n  - a\n"), None);
+    }
+}

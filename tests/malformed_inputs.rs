@@ -55,7 +55,7 @@ fn file_name(path: &Path) -> &str {
 fn request_error(path: &Path, policy: &Policy, snapshot: &Snapshot) -> String {
     let name = file_name(path);
     let text = std::fs::read_to_string(path).expect("readable");
-    let request: Request = match quotient::document::read(name, &text) {
+    let request: Request = match quotient::document::read_record(name, &text) {
         Ok(r) => r,
         Err(e) => return e.to_string(),
     };
@@ -98,7 +98,7 @@ const EVERY_KIND: [&str; 5] = [
 fn account_errors(path: &Path, policy: &Policy) -> Vec<String> {
     let name = file_name(path);
     let text = std::fs::read_to_string(path).expect("readable");
-    let snapshot: Snapshot = match quotient::document::read(name, &text) {
+    let snapshot: Snapshot = match quotient::document::read_record(name, &text) {
         Ok(s) => s,
         Err(e) => return vec![e.to_string()],
     };

@@ -93,6 +93,12 @@ impl Grant {
 
 /// Reads a snapshot from JSON text; the error names the line and column.
 pub fn from_json(text: &str) -> Result<Snapshot, SnapshotProblem> {
+    if let Some((line, column)) = crate::document::refuse_list(text) {
+        return Err(SnapshotProblem {
+            path: format!("line {line} column {column}"),
+            message: "expected a mapping of named fields (`{ ... }`), found a list".into(),
+        });
+    }
     serde_json::from_str(text).map_err(|e| SnapshotProblem {
         path: format!("line {} column {}", e.line(), e.column()),
         message: crate::document::explain(

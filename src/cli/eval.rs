@@ -50,7 +50,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     } else {
         (request_arg.clone(), input::read_file(&request_arg)?)
     };
-    let request: Request = match crate::document::read(&name, &text) {
+    let request: Request = match crate::document::read_record(&name, &text) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

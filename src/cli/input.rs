@@ -59,7 +59,7 @@ pub fn account(path: &str, policy: &Policy, err: &mut dyn Write) -> Option<Snaps
             return None;
         }
     };
-    let snapshot: Snapshot = match crate::document::read(path, &text) {
+    let snapshot: Snapshot = match crate::document::read_record(path, &text) {
         Ok(s) => s,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

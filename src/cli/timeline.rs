@@ -26,7 +26,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         return Ok(exit::ERRORS);
     };
     let text = input::read_file(&script_path)?;
-    let script: Script = match crate::document::read(&script_path, &text) {
+    let script: Script = match crate::document::read_record(&script_path, &text) {
         Ok(s) => s,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

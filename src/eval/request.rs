@@ -162,6 +162,12 @@ impl<'de> Deserialize<'de> for ParamValue {
 
 /// Reads a request from JSON text; the error names the line and column.
 pub fn request_from_json(text: &str) -> Result<Request, crate::account::SnapshotProblem> {
+    if let Some((line, column)) = crate::document::refuse_list(text) {
+        return Err(crate::account::SnapshotProblem {
+            path: format!("line {line} column {column}"),
+            message: "expected a mapping of named fields (`{ ... }`), found a list".into(),
+        });
+    }
     serde_json::from_str(text).map_err(|e| crate::account::SnapshotProblem {
         path: format!("line {} column {}", e.line(), e.column()),
         message: crate::document::explain(

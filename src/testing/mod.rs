@@ -163,7 +163,7 @@ fn run_file(
             return;
         }
     };
-    let file: TestFile = match crate::document::read(&name, &text) {
+    let file: TestFile = match crate::document::read_record(&name, &text) {
         Ok(f) => f,
         Err(e) => {
             run.errors.push(e.to_string());
@@ -226,7 +226,8 @@ fn account(r: &AccountRef, file: &TestFile, dir: &Path, depth: u8) -> Result<Sna
                             .join(", ")
                     )
                 })?;
-                crate::document::read(&path.display().to_string(), &text).map_err(|e| e.to_string())
+                crate::document::read_record(&path.display().to_string(), &text)
+                    .map_err(|e| e.to_string())
             }
         },
     }
