@@ -75,7 +75,17 @@ impl<'s> Account<'s> {
         let zone = parse_time_zone(zone_name).map_err(|_| refuse())?;
         let calendar = Calendar::new(snapshot.anchor, zone, policy.cycle.period)
             .map_err(RequestError::Cycle)?;
-        let cycle = calendar.cycle_at(now).map_err(RequestError::Cycle)?;
+        // Usually the account is in the cycle it was last rolled over to: check that one first
+        // (cycles tile time, so containing `now` makes it the answer) before searching.
+        let known = snapshot
+            .cycle
+            .filter(|c| *c >= 0)
+            .and_then(|c| calendar.cycle(c).ok())
+            .filter(|c| c.contains(now));
+        let cycle = match known {
+            Some(c) => c,
+            None => calendar.cycle_at(now).map_err(RequestError::Cycle)?,
+        };
         if let Some(c) = snapshot.cycle {
             if c < 0 {
                 return Err(RequestError::snapshot(
