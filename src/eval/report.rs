@@ -532,6 +532,7 @@ impl Words<'_> {
             .replace("{from_unit}", &display(x.map(|x| x.from)))
             .replace("{to_unit}", &display(x.map(|x| x.to)))
             .replace("{remainder}", &q.remainder.normalize().to_string())
+            .replace("{exact}", &readable(&q.exact.normalize().to_string()))
             .replace(
                 "{expires}",
                 &q.grant_expires

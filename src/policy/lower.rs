@@ -1053,6 +1053,7 @@ impl Reader<'_> {
             "to_unit",
             "remainder",
             "expires",
+            "exact",
         ];
         let Some(mut f) = Fields::open(node, "`offer`", self.diags) else {
             return OfferText::default();
