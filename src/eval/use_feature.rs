@@ -76,7 +76,8 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             format!("[{}]", names.join(", "))
         },
     );
-    let mut shortfall: Option<Reason> = None;
+    // Every unit that could pay but falls short: each is a way to make the use possible.
+    let mut shortfalls = crate::eval::SmallList::<Reason, 3>::default();
     let mut paid: Option<(UnitId, Decimal)> = None;
     for &unit in pays_with {
         let Some(cost) = feature.costs.iter().find(|c| c.unit == unit) else {
@@ -117,13 +118,11 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             paid = Some((unit, amount));
             break;
         }
-        if shortfall.is_none() {
-            shortfall = Some(Reason::BalanceInsufficient {
-                unit,
-                needed: amount,
-                available,
-            });
-        }
+        shortfalls.push(Reason::BalanceInsufficient {
+            unit,
+            needed: amount,
+            available,
+        });
     }
     let mut after = ctx.account.balances;
     match paid {
@@ -149,17 +148,25 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             }
             ctx.finish(Outcome::Allowed, Some(Reason::Paid { unit, amount }));
         }
-        None => {
-            let reason = shortfall.unwrap_or(Reason::FeatureNotInPlan {
-                feature: feature_id,
-            });
-            if let (Some(u), Reason::BalanceInsufficient { unit, needed, .. }) =
-                (&mut ctx.decision.use_detail, reason)
-            {
-                u.cost = Some((unit, needed));
+        None => match shortfalls.first().copied() {
+            None => ctx.finish(
+                Outcome::Denied,
+                Some(Reason::FeatureNotInPlan {
+                    feature: feature_id,
+                }),
+            ),
+            Some(first) => {
+                if let (Some(u), Reason::BalanceInsufficient { unit, needed, .. }) =
+                    (&mut ctx.decision.use_detail, first)
+                {
+                    u.cost = Some((unit, needed));
+                }
+                ctx.decision.outcome = Outcome::Denied;
+                for r in shortfalls.iter() {
+                    ctx.decision.reasons.push(*r);
+                }
             }
-            ctx.finish(Outcome::Denied, Some(reason));
-        }
+        },
     }
     let offer = offer(ctx, feature_id, &after, &params);
     if let Some(u) = &mut ctx.decision.use_detail {
