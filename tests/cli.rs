@@ -287,3 +287,19 @@ fn eval_streams_a_corpus_one_json_line_per_account() {
     assert!(lines.iter().any(|d| d["outcome"] == "allowed"));
     assert!(lines.iter().any(|d| d["outcome"] == "denied"));
 }
+
+#[test]
+fn eval_takes_the_instant_from_the_request_when_at_is_not_given() {
+    let (code, out, err) = quotient(&[
+        "eval",
+        "--policy",
+        "policies/capcut-pro.yaml",
+        "--account",
+        "examples/accounts/pro-midcycle.json",
+        "--request",
+        r#"{"id":"q-1","kind":"quote","platform":"web","at":"2026-04-02T10:00:00Z"}"#,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("q-1 quote: quoted"), "{out}");
+    assert!(out.contains("valid until 2026-04-02T10:15:00"), "{out}");
+}

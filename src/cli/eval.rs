@@ -23,9 +23,9 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .value("request")?
         .ok_or("`eval` needs `--request <file or JSON>`")?;
     // The edge may read the clock; the evaluator never does.
-    let at = match args.value("at")? {
-        Some(t) => instant("at", &t)?,
-        None => chrono::DateTime::<Utc>::from(std::time::SystemTime::now()),
+    let at_arg = match args.value("at")? {
+        Some(t) => Some(instant("at", &t)?),
+        None => None,
     };
     let explain = args.flag("explain");
     let do_apply = args.flag("apply");
@@ -42,9 +42,6 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let Some(set) = input::policy_set(&policy_path, err) else {
         return Ok(exit::ERRORS);
     };
-    let Some(policy) = input::in_force(&set, at, err) else {
-        return Ok(exit::ERRORS);
-    };
     let (name, text) = if request_arg.trim_start().starts_with('{') {
         ("--request".to_string(), request_arg.clone())
     } else {
@@ -56,6 +53,14 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             let _ = writeln!(err, "error: {e}");
             return Ok(exit::ERRORS);
         }
+    };
+    // `--at`, else the request's own `at`, else the clock: the edge may read it, the evaluator
+    // never does.
+    let at = at_arg
+        .or(request.at)
+        .unwrap_or_else(|| chrono::DateTime::<Utc>::from(std::time::SystemTime::now()));
+    let Some(policy) = input::in_force(&set, at, err) else {
+        return Ok(exit::ERRORS);
     };
     let options = DecideOptions {
         explain,

@@ -68,6 +68,15 @@ pub struct Request {
     /// `exchange`: the user confirmed the final warning.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub confirm: bool,
+    /// When the request was made, for callers that send it with the request (`quotient eval`
+    /// uses it when `--at` is not given). [`decide`](crate::eval::decide) always uses the
+    /// instant it is passed.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::account::instant::deserialize_option"
+    )]
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl Request {
@@ -83,6 +92,7 @@ impl Request {
             exchange: None,
             quote: None,
             confirm: false,
+            at: None,
         }
     }
 
