@@ -2011,6 +2011,7 @@ fn garbage(policy: &Policy) -> impl Strategy<Value = Garbage> {
                     exchange,
                     quote,
                     confirm,
+                    at: None,
                 };
                 if !stray {
                     if kind == RequestKind::Use {
