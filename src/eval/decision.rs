@@ -347,7 +347,6 @@ pub struct Decision<'r> {
     pub reasons: SmallList<Reason, 3>,
     /// Usable balances at `at`, before the decision.
     pub balances: Balances,
-    pub units: usize,
     pub use_detail: Option<UseDetail>,
     pub quote: Option<Quote>,
     pub hand_off_to: Option<PlatformId>,

@@ -88,7 +88,6 @@ pub fn decide<'r>(
             platform,
             reasons: SmallList::default(),
             balances: account.balances,
-            units: policy.units.len(),
             use_detail: None,
             quote: None,
             hand_off_to: None,

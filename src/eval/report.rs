@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::decision::{Decision, Outcome, Quote, Reason, RuleRef, Staleness, TraceStep};
+use super::decision::{Decision, Quote, Reason, RuleRef, Staleness, TraceStep};
 use crate::account::Snapshot;
 use crate::check::UnitId;
 use crate::policy::Policy;
@@ -736,9 +736,4 @@ fn quote_line(q: &QuoteReport) -> String {
         q.valid_until.to_rfc3339()
     );
     s
-}
-
-/// Whether an outcome is one of the refusals (for summaries).
-pub fn is_refusal(o: Outcome) -> bool {
-    matches!(o, Outcome::Denied | Outcome::Error)
 }

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::check::UnitId;
-use crate::diag::FileId;
 use crate::limits::Limits;
 use crate::policy::facts::FactValues;
 pub use sandbox::Sandbox;
@@ -31,15 +30,6 @@ pub enum HookType {
     /// An amount of one unit (a whole number or a decimal with at most the unit's places).
     Amount(UnitId),
     Bool,
-}
-
-/// Where a hook's script lives, for diagnostics.
-#[derive(Debug, Clone)]
-pub enum ScriptSource {
-    /// Inside the policy file: maps script bytes to file bytes.
-    Inline(crate::syntax::Origin),
-    /// A `.rhai` file beside the policy.
-    File(FileId),
 }
 
 /// A compiled hook.

@@ -70,10 +70,6 @@ impl Sandbox {
         }
     }
 
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
     /// Compiles a script; the error carries rhai's message and the 1-based line and column.
     pub fn compile(&self, script: &str) -> Result<rhai::AST, (String, usize, usize)> {
         // Declared as plain variables so strict variables knows the names; constants here would
