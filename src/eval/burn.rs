@@ -36,7 +36,8 @@ fn compare(keys: &[BurnKey], a: (usize, &Grant), b: (usize, &Grant)) -> Ordering
 pub(crate) struct PayOrder<'a> {
     policy: &'a Policy,
     grants: &'a [Grant],
-    unit: UnitId,
+    /// The unit's name: grants name their unit, so one comparison selects them.
+    unit: &'a str,
     now: DateTime<Utc>,
     last: Option<usize>,
 }
@@ -46,7 +47,10 @@ impl<'a> PayOrder<'a> {
         PayOrder {
             policy,
             grants,
-            unit,
+            unit: policy
+                .units
+                .get(unit.0 as usize)
+                .map_or("", |u| u.name.as_str()),
             now,
             last: None,
         }
@@ -60,10 +64,7 @@ impl Iterator for PayOrder<'_> {
         let keys = &self.policy.burn_down;
         let mut best: Option<usize> = None;
         for (i, g) in self.grants.iter().enumerate() {
-            if g.remaining <= Decimal::ZERO
-                || !g.is_live(self.now)
-                || self.policy.unit_id(&g.unit) != Some(self.unit)
-            {
+            if g.remaining <= Decimal::ZERO || !g.is_live(self.now) || g.unit != self.unit {
                 continue;
             }
             if let Some(last) = self.last {
