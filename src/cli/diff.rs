@@ -102,15 +102,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         let _ = writeln!(err, "\r{}", bar(total, total));
     }
     let report = diff.finish();
-    if json {
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-    } else {
-        let _ = write!(out, "{}", markdown::render(&report));
-    }
+    input::print(out, json, &report, || markdown::render(&report))?;
     Ok(if report.has_changes() {
         CHANGED
     } else {

@@ -87,15 +87,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     };
     let report = decision.report(policy, &snapshot);
-    if json {
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-    } else {
-        let _ = write!(out, "{}", report.to_text());
-    }
+    input::print(out, json, &report, || report.to_text())?;
     if !do_apply {
         return Ok(exit::OK);
     }
@@ -113,10 +105,8 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             return Ok(exit::ERRORS);
         }
     };
-    let snapshot_json =
-        serde_json::to_string_pretty(&transition.snapshot).map_err(|e| e.to_string())?;
-    let ledger_json =
-        serde_json::to_string_pretty(&transition.ledger).map_err(|e| e.to_string())?;
+    let snapshot_json = input::pretty_json(&transition.snapshot)?;
+    let ledger_json = input::pretty_json(&transition.ledger)?;
     if let Some(path) = &out_path {
         input::write_file(path, &format!("{snapshot_json}\n"))?;
     }

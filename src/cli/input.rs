@@ -98,3 +98,23 @@ pub fn in_force<'s>(
 pub fn write_file(path: &str, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write `{path}`: {e}"))
 }
+
+/// Pretty JSON of `value`, or a message.
+pub fn pretty_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(value).map_err(|e| e.to_string())
+}
+
+/// Prints `value` as pretty JSON when `json`, otherwise its text form.
+pub fn print<T: serde::Serialize>(
+    out: &mut dyn Write,
+    json: bool,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> Result<(), String> {
+    let shown = if json {
+        format!("{}\n", pretty_json(value)?)
+    } else {
+        text()
+    };
+    write!(out, "{shown}").map_err(|e| format!("cannot write: {e}"))
+}

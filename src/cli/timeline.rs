@@ -66,20 +66,15 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             return Ok(exit::ERRORS);
         }
     };
-    if json {
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&timeline).map_err(|e| e.to_string())?
-        );
-    } else {
-        if let Some(d) = &script.description {
-            let _ = writeln!(out, "# {}", d.trim());
-        }
-        let _ = write!(out, "{}", timeline.to_text());
-    }
+    input::print(out, json, &timeline, || {
+        let heading = script
+            .description
+            .as_ref()
+            .map_or_else(String::new, |d| format!("# {}\n", d.trim()));
+        heading + timeline.to_text().as_str()
+    })?;
     if let Some(path) = &out_path {
-        let text = serde_json::to_string_pretty(&timeline.account).map_err(|e| e.to_string())?;
+        let text = input::pretty_json(&timeline.account)?;
         input::write_file(path, &format!("{text}\n"))?;
     }
     if let Some(path) = &ledger_path {
