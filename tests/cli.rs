@@ -1,19 +1,8 @@
 //! The `quotient` binary end to end: exit codes and output formats.
 
-use std::process::Command;
+mod common;
 
-fn quotient(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_quotient"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::quotient;
 
 #[test]
 fn check_passes_on_the_reference_policies() {

@@ -2,25 +2,16 @@
 //! policy and can be decided on, and the population covers what decisions depend on.
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use quotient::corpus;
 use quotient::cycle::Calendar;
-use quotient::limits::Limits;
-use quotient::policy::{self, Policy};
+use quotient::policy::Policy;
+
+mod common;
 
 fn policy(file: &str) -> std::sync::Arc<Policy> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("policies")
-        .join(file);
-    let loaded = policy::load_paths(&[path], &Limits::default());
-    loaded
-        .single()
-        .and_then(|s| s.latest())
-        .cloned()
-        .expect("policy loads")
+    common::policy(&format!("policies/{file}"))
 }
 
 fn at() -> DateTime<Utc> {
@@ -30,25 +21,17 @@ fn at() -> DateTime<Utc> {
 #[test]
 fn the_same_seed_gives_the_same_file() {
     let run = |seed: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_quotient"))
-            .args([
-                "corpus",
-                "--policy",
-                "policies/capcut-pro.yaml",
-                "--count",
-                "500",
-                "--seed",
-                seed,
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
+        let (code, out, err) = common::quotient(&[
+            "corpus",
+            "--policy",
+            "policies/capcut-pro.yaml",
+            "--count",
+            "500",
+            "--seed",
+            seed,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out.into_bytes()
     };
     let first = run("42");
     assert_eq!(first, run("42"), "two runs with one seed differ");

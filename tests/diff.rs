@@ -5,44 +5,21 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+
+mod common;
+
+use common::{policy, quotient};
 
 use chrono::{DateTime, Utc};
 use quotient::eval::{DecideOptions, Outcome, Request, RequestKind, decide};
-use quotient::limits::Limits;
-use quotient::{Policy, policy};
 use rust_decimal::Decimal;
 
 const CORPUS: &str = "tests/inputs/diff/capcut-accounts.jsonl";
 const VARIANT: &str = "tests/inputs/diff/capcut-pro-50-35.yaml";
 
-fn quotient(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_quotient"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
-fn load(path: &str) -> std::sync::Arc<Policy> {
-    let loaded = policy::load_paths(
-        &[Path::new(env!("CARGO_MANIFEST_DIR")).join(path)],
-        &Limits::default(),
-    );
-    loaded
-        .single()
-        .and_then(|s| s.latest())
-        .cloned()
-        .expect("policy loads")
-}
-
 #[test]
 fn a_ratio_and_cost_change_is_reported_in_markdown() {
-    let (code, out) = quotient(&[
+    let (code, out, _) = quotient(&[
         "diff",
         "--base",
         "policies/capcut-pro.yaml",
@@ -57,7 +34,7 @@ fn a_ratio_and_cost_change_is_reported_in_markdown() {
 
 #[test]
 fn the_counts_match_an_independent_computation() {
-    let (code, out) = quotient(&[
+    let (code, out, _) = quotient(&[
         "diff",
         "--base",
         "policies/capcut-pro.yaml",
@@ -70,7 +47,7 @@ fn the_counts_match_an_independent_computation() {
     ]);
     assert_eq!(code, 3);
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
-    let (base, head) = (load("policies/capcut-pro.yaml"), load(VARIANT));
+    let (base, head) = (policy("policies/capcut-pro.yaml"), policy(VARIANT));
     let at: DateTime<Utc> = "2026-04-15T12:00:00Z".parse().expect("instant");
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS))
         .expect("corpus");
@@ -130,11 +107,11 @@ fn a_policy_against_itself_changes_nothing() {
     let corpus = dir.join("accounts.jsonl");
     let corpus = corpus.to_str().expect("utf-8 path");
     for policy in ["policies/capcut-pro.yaml", "policies/lumen-studio.yaml"] {
-        let (code, _) = quotient(&[
+        let (code, _, _) = quotient(&[
             "corpus", "--policy", policy, "--count", "2000", "--seed", "5", "--out", corpus,
         ]);
         assert_eq!(code, 0);
-        let (code, out) = quotient(&[
+        let (code, out, _) = quotient(&[
             "diff",
             "--base",
             policy,

@@ -72,16 +72,10 @@ const CLIENT_VERSIONS: [Option<&str>; 9] = [
     Some("six"),
 ];
 
+mod common;
+
 fn load(file: &str) -> Arc<Policy> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("policies")
-        .join(file);
-    let loaded = quotient::policy::load_paths(&[path], &Limits::default());
-    loaded
-        .single()
-        .and_then(|set| set.latest())
-        .unwrap_or_else(|| panic!("{file} does not load: {:?}", loaded.diagnostics))
-        .clone()
+    common::policy(&format!("policies/{file}"))
 }
 
 static CAPCUT: LazyLock<Arc<Policy>> = LazyLock::new(|| load("capcut-pro.yaml"));

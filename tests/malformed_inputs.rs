@@ -11,10 +11,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use quotient::Policy;
 use quotient::account::{self, Snapshot};
 use quotient::eval::{DecideOptions, Request, decide};
-use quotient::limits::Limits;
-use quotient::{Policy, policy};
 
 const AT: &str = "2026-04-02T10:00:00Z";
 
@@ -24,14 +23,10 @@ const LUMEN_ACCOUNT: &str = r#"{"id": "lumen-7", "plan": "creator", "status": "a
   "cycle": 2, "grants": [{"id": "t1", "unit": "token", "amount": "500", "remaining": "120.25",
   "effective": "2026-03-10T00:00:00Z", "expires": "2026-04-10T00:00:00Z", "source": "allowance"}]}"#;
 
+mod common;
+
 fn load(file: &str) -> Arc<Policy> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    let loaded = policy::load_paths(&[path], &Limits::default());
-    loaded
-        .single()
-        .and_then(|s| s.latest())
-        .cloned()
-        .unwrap_or_else(|| panic!("{file} loads"))
+    common::policy(file)
 }
 
 fn at() -> chrono::DateTime<chrono::Utc> {

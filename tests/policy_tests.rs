@@ -2,21 +2,12 @@
 //! deliberately broken copy fails with each case's `file:line` and a readable difference; too
 //! little coverage fails `--min-coverage`; a malformed test file is refused with its location.
 
-use std::process::Command;
+mod common;
 
+/// `quotient test <args>`: the exit code and everything printed, as a person sees it.
 fn quotient_test(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_quotient"))
-        .arg("test")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let (code, out, err) = common::quotient(&[&["test"], args].concat());
+    (code, format!("{out}{err}"))
 }
 
 #[test]

@@ -3,18 +3,12 @@
 //! accounts in `examples/accounts/` are valid.
 
 use quotient::account;
-use quotient::limits::Limits;
-use quotient::policy;
 use std::path::Path;
 
+mod common;
+
 fn capcut() -> std::sync::Arc<quotient::Policy> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/capcut-pro.yaml");
-    let loaded = policy::load_paths(&[path], &Limits::default());
-    loaded
-        .single()
-        .and_then(|s| s.latest())
-        .cloned()
-        .expect("capcut-pro loads")
+    common::policy("policies/capcut-pro.yaml")
 }
 
 fn problems(text: &str, policy: &quotient::Policy) -> Vec<String> {

@@ -1,0 +1,40 @@
+//! Helpers the integration tests share: running the `quotient` binary from the repository root,
+//! and loading a policy (its newest version) by its path from the repository root.
+
+// Each test crate includes this module and uses only what it needs.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use quotient::limits::Limits;
+use quotient::{Policy, policy};
+
+/// Runs `quotient <args>` in the repository root: exit code, standard output, standard error.
+pub fn quotient(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_quotient"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The newest version of the policy at `path` (relative to the repository root); fails the
+/// test with every diagnostic when it does not load.
+pub fn policy(path: &str) -> Arc<Policy> {
+    let loaded = policy::load_paths(
+        &[Path::new(env!("CARGO_MANIFEST_DIR")).join(path)],
+        &Limits::default(),
+    );
+    loaded
+        .single()
+        .and_then(|s| s.latest())
+        .cloned()
+        .unwrap_or_else(|| panic!("{path} does not load: {:?}", loaded.diagnostics))
+}
