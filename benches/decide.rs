@@ -96,56 +96,23 @@ fn main() {
     hook_against_expression(now);
 }
 
-/// One pricing rule written twice: as a rhai hook and as an expression.
-const TIERED: &str = r#"
-policy: tiered
-version: "1"
-effective_from: 2026-01-01T00:00:00Z
-units:
-  token: { decimals: 2 }
-cycle: { period: monthly, time_zone: UTC }
-plans:
-  creator:
-    starts_in: standard
-    modes:
-      standard:
-        grants:
-          token: { amount: 500 }
-platforms:
-  studio: { consume: true, exchange: execute }
-hooks:
-  tiered:
-    returns: amount of token
-    script: |
-      let n = params.images;
-      if n <= 10 { 5 } else { 5 + (n - 10) / 2 }
-features:
-  with_hook:
-    params: { images: int }
-    cost: { token: { hook: tiered } }
-  with_expression:
-    params: { images: int }
-    cost: { token: "params.images <= 10 ? 5 : 5 + (params.images - 10) / 2" }
-burn_down: [id]
-"#;
+/// One pricing rule written twice, as a rhai hook and as an expression (the hooks test's policy).
+const SANDBOX_POLICY: &str = include_str!("../tests/inputs/sandbox/sandbox.yaml");
+
+const SANDBOX_ACCOUNT: &str = include_str!("../tests/inputs/sandbox/account.json");
 
 fn hook_against_expression(now: DateTime<Utc>) {
-    let loaded = policy::load_str("tiered.yaml", TIERED, &Limits::default());
+    let loaded = policy::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
     let Some(policy) = loaded.single().and_then(|s| s.latest()).cloned() else {
-        eprintln!("the tiered policy did not load");
+        eprintln!("the sandbox policy did not load");
         std::process::exit(1);
     };
-    let Ok(account) = quotient::account::from_json(
-        r#"{ "id": "a-1", "plan": "creator", "status": "active", "time_zone": "UTC",
-        "anchor": "2026-01-01T00:00:00Z", "mode": "standard", "version": 1, "cycle": 3,
-        "grants": [ { "id": "c3-token", "unit": "token", "amount": 500, "remaining": 500,
-        "effective": "2026-04-01T00:00:00Z", "expires": "2026-05-01T00:00:00Z", "source": "allowance" } ] }"#,
-    ) else {
+    let Ok(account) = quotient::account::from_json(SANDBOX_ACCOUNT) else {
         eprintln!("the account did not read");
         std::process::exit(1);
     };
     let options = DecideOptions::default();
-    for feature in ["with_expression", "with_hook"] {
+    for feature in ["batch_export_expr", "batch_export_hook"] {
         let mut r = Request::new("r", RequestKind::Use).on("studio");
         r.feature = Some(feature.into());
         r.params.insert("images".into(), ParamValue::Int(25));

@@ -30,93 +30,10 @@ fn broken_hooks_report_located_diagnostics() {
     });
 }
 
-/// A policy whose features cost what runaway hooks compute, and one ordinary feature.
-const SANDBOX_POLICY: &str = r#"
-policy: sandbox
-version: "1"
-effective_from: 2026-01-01T00:00:00Z
-units:
-  token: { decimals: 2 }
-cycle: { period: monthly, time_zone: UTC }
-plans:
-  creator:
-    starts_in: standard
-    modes:
-      standard:
-        grants:
-          token: { amount: 500 }
-platforms:
-  studio: { consume: true, exchange: execute }
-hooks:
-  endless_loop:
-    returns: amount of token
-    script: |
-      let n = 0;
-      loop { n += 1; }
-      n
-  deep_recursion:
-    returns: amount of token
-    script: |
-      fn down(n) { down(n + 1) }
-      down(0)
-  huge_string:
-    returns: amount of token
-    script: |
-      let s = "x";
-      loop { s += s; }
-      1
-  growing_array:
-    returns: amount of token
-    script: |
-      let a = [];
-      loop { a.push(1); }
-      1
-  read_environment:
-    returns: amount of token
-    script: |
-      let home = env("HOME");
-      1
-  wrong_type_at_run_time:
-    returns: amount of token
-    script: |
-      "three tokens"
-  too_precise:
-    returns: amount of token
-    script: |
-      1.005
-  writes_its_input:
-    returns: amount of token
-    script: |
-      account.cycles = 99;
-      1
-  tiered:
-    returns: amount of token
-    script: |
-      print(`images: ${params.images}`);
-      let n = params.images;
-      if n <= 10 { 5 } else { 5 + (n - 10) / 2 }
-features:
-  endless_loop: { cost: { token: { hook: endless_loop } } }
-  deep_recursion: { cost: { token: { hook: deep_recursion } } }
-  huge_string: { cost: { token: { hook: huge_string } } }
-  growing_array: { cost: { token: { hook: growing_array } } }
-  read_environment: { cost: { token: { hook: read_environment } } }
-  wrong_type_at_run_time: { cost: { token: { hook: wrong_type_at_run_time } } }
-  too_precise: { cost: { token: { hook: too_precise } } }
-  writes_its_input: { cost: { token: { hook: writes_its_input } } }
-  batch_export_hook:
-    params: { images: int }
-    cost: { token: { hook: tiered } }
-  batch_export_expr:
-    params: { images: int }
-    cost: { token: "params.images <= 10 ? 5 : 5 + (params.images - 10) / 2" }
-burn_down: [id]
-"#;
+/// A policy whose features cost what runaway hooks compute, and one rule written twice.
+const SANDBOX_POLICY: &str = include_str!("inputs/sandbox/sandbox.yaml");
 
-const ACCOUNT: &str = r#"{ "id": "a-1", "plan": "creator", "status": "active", "time_zone": "UTC",
-  "anchor": "2026-01-01T00:00:00Z", "mode": "standard", "version": 1, "cycle": 3,
-  "grants": [ { "id": "c3-token", "unit": "token", "amount": 500, "remaining": 500,
-    "effective": "2026-04-01T00:00:00Z", "expires": "2026-05-01T00:00:00Z", "source": "allowance" } ] }"#;
+const ACCOUNT: &str = include_str!("inputs/sandbox/account.json");
 
 fn use_feature(feature: &str) -> Request {
     let mut r = Request::new(format!("use {feature}"), RequestKind::Use).on("studio");
