@@ -16,7 +16,7 @@ use super::error::RequestError;
 use super::use_feature::rollover_needed;
 use crate::account::GrantSource;
 use crate::expr::Value;
-use crate::policy::model::{Exchange, ExchangeCapability, ExchangeId, Platform, PlatformId};
+use crate::policy::model::{Exchange, ExchangeCapability, ExchangeId, PlatformId};
 
 pub(super) fn decide_quote(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     let Some(id) = gate(ctx)? else {
@@ -93,7 +93,7 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
     ctx.trace(
         || format!("platforms.{}.exchange", platform.name),
         None,
-        || exchange_word(platform).to_string(),
+        || platform.exchange.word().to_string(),
     );
     if refuses {
         let executes_on = policy
@@ -164,14 +164,6 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
             ctx.fail(RuleRef::Eligible { exchange: id }, e);
             Ok(None)
         }
-    }
-}
-
-fn exchange_word(p: &Platform) -> &'static str {
-    match p.exchange {
-        ExchangeCapability::Execute => "execute",
-        ExchangeCapability::Delegate { .. } => "delegate",
-        ExchangeCapability::Refuse => "refuse",
     }
 }
 

@@ -716,10 +716,7 @@ fn quote_line(q: &QuoteReport) -> String {
         q.to_amount,
         q.to_unit,
         readable(&q.exact),
-        serde_json::to_value(q.rounding)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        q.rounding.word(),
         if q.rounded { ", rounded" } else { "" }
     );
     if q.remainder != "0" {

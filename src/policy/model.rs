@@ -214,6 +214,17 @@ pub enum ExchangeCapability {
     Refuse,
 }
 
+impl ExchangeCapability {
+    /// The word the policy file uses: `execute`, `delegate` or `refuse`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            ExchangeCapability::Execute => "execute",
+            ExchangeCapability::Delegate { .. } => "delegate",
+            ExchangeCapability::Refuse => "refuse",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Platform {
     pub name: String,
@@ -235,6 +246,18 @@ pub enum Rounding {
     HalfEven,
     /// Refuse unless the conversion is exact.
     Exact,
+}
+
+impl Rounding {
+    /// The word the policy file uses: `floor`, `ceiling`, `half_even` or `exact`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Rounding::Floor => "floor",
+            Rounding::Ceiling => "ceiling",
+            Rounding::HalfEven => "half_even",
+            Rounding::Exact => "exact",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::account::{GrantSource, Snapshot};
 use crate::eval::{Change, Decision, EntryKind, GrantRef, Outcome, Reason, RequestKind};
 use crate::policy::Policy;
-use crate::policy::model::{ExchangeCapability, Expiry, Rollover};
+use crate::policy::model::{Expiry, Rollover};
 
 /// The rules of one policy version and how often tests exercised each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,7 +63,7 @@ impl Coverage {
             rule(format!(
                 "platform {} exchange {}",
                 p.name,
-                capability(&p.exchange)
+                p.exchange.word()
             ));
             if p.offer {
                 rule(format!("platform {} offer", p.name));
@@ -269,13 +269,5 @@ impl Coverage {
             .iter()
             .filter(|(_, n)| **n == 0)
             .map(|(r, _)| r.as_str())
-    }
-}
-
-fn capability(c: &ExchangeCapability) -> &'static str {
-    match c {
-        ExchangeCapability::Execute => "execute",
-        ExchangeCapability::Delegate { .. } => "delegate",
-        ExchangeCapability::Refuse => "refuse",
     }
 }
