@@ -221,7 +221,7 @@ fn quote_or_refuse(
         );
         return Ok(None);
     }
-    let Some(q) = quote(ctx, id, balances)? else {
+    let Some(q) = quote(ctx, id, balances, ctx.account.snapshot.version)? else {
         ctx.finish(
             Outcome::Denied,
             Some(Reason::ExchangeNotExact { exchange: id }),
@@ -239,12 +239,14 @@ fn quote_or_refuse(
     Ok(Some(q))
 }
 
-/// What exchanging the whole usable balance of the source unit gives now. `None` when the policy
+/// What exchanging the whole usable balance of the source unit in `balances` gives now, bound
+/// to `balance_version`, the account version those balances belong to. `None` when the policy
 /// asks for an exact conversion and this one is not.
 pub(super) fn quote(
     ctx: &Ctx<'_, '_>,
     id: ExchangeId,
     balances: &Balances,
+    balance_version: u64,
 ) -> Result<Option<Quote>, RequestError> {
     let policy = ctx.policy;
     let x: &Exchange = &policy.exchanges[id.0 as usize];
@@ -300,7 +302,7 @@ pub(super) fn quote(
         rounded: to != conversion.exact,
         grant_expires: ctx.expiry_instant(x.grant_expires)?,
         cycle: ctx.account.cycle.index,
-        balance_version: ctx.account.snapshot.version,
+        balance_version,
         valid_until,
     }))
 }

@@ -210,14 +210,17 @@ fn offer(
         if !is_eligible {
             continue;
         }
-        let Ok(Some(mut quote)) = super::exchange::quote(ctx, id, after) else {
+        // The quote describes the balances after this use, which exist from the version that
+        // applying the use makes: it is bound to that version, or it could never be accepted.
+        let version = ctx.account.snapshot.version;
+        let version = if ctx.decision.changes_state() {
+            version.saturating_add(1)
+        } else {
+            version
+        };
+        let Ok(Some(quote)) = super::exchange::quote(ctx, id, after, version) else {
             continue;
         };
-        // The quote describes the balances after this use, which exist from the version that
-        // applying the use makes; bound to the version before it, it could never be accepted.
-        if ctx.decision.changes_state() {
-            quote.balance_version = quote.balance_version.saturating_add(1);
-        }
         if quote.to_amount <= Decimal::ZERO && !x.allow_zero {
             continue;
         }
