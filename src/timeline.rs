@@ -163,18 +163,7 @@ pub fn play_observed(
             if let (Some(q), RequestKind::Quote, crate::eval::Outcome::Quoted) =
                 (&d.quote, d.kind, d.outcome)
             {
-                let report = d.report(policy, &state);
-                if let Some(r) = report.quote {
-                    last_quote = Some(QuoteRef {
-                        exchange: r.exchange,
-                        cycle: q.cycle,
-                        policy_version: r.policy_version,
-                        balance_version: q.balance_version,
-                        valid_until: q.valid_until,
-                        from_amount: q.from_amount,
-                        to_amount: q.to_amount,
-                    });
-                }
+                last_quote = Some(q.to_ref(policy));
             }
             record(policy, &mut state, &mut out, &d, observe).map_err(|e| fail(e.to_string()))?;
         }

@@ -537,15 +537,7 @@ fn net(totals: &BTreeMap<String, ledger::UnitTotals>, unit: &str) -> Decimal {
 }
 
 fn quote_ref(policy: &Policy, q: &Quote) -> QuoteRef {
-    QuoteRef {
-        exchange: policy.exchanges[q.exchange.0 as usize].name.clone(),
-        cycle: q.cycle,
-        policy_version: policy.version.clone(),
-        balance_version: q.balance_version,
-        valid_until: q.valid_until,
-        from_amount: q.from_amount,
-        to_amount: q.to_amount,
-    }
+    q.to_ref(policy)
 }
 
 fn tamper(mut q: QuoteRef, how: u8) -> QuoteRef {

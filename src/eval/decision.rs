@@ -237,6 +237,24 @@ pub struct Quote {
     pub valid_until: DateTime<Utc>,
 }
 
+impl Quote {
+    /// The quote as a client sends it back with an `exchange` request.
+    pub fn to_ref(&self, policy: &crate::policy::Policy) -> super::QuoteRef {
+        super::QuoteRef {
+            exchange: policy
+                .exchanges
+                .get(self.exchange.0 as usize)
+                .map_or_else(String::new, |x| x.name.clone()),
+            cycle: self.cycle,
+            policy_version: policy.version.clone(),
+            balance_version: self.balance_version,
+            valid_until: self.valid_until,
+            from_amount: self.from_amount,
+            to_amount: self.to_amount,
+        }
+    }
+}
+
 /// The exchange offer, shown with a feature use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offer {
