@@ -1,34 +1,16 @@
 //! `cargo bench --bench decide`: deciding a feature use, and deciding plus applying the help
-//! page's exchange, on the CapCut policy with the sample account.
-//!
-//! A plain harness (no benchmarking framework dependency): warm up, then time batches and
-//! report the median time per call.
+//! page's exchange, on the CapCut policy with the sample account; then a use whose cost is a
+//! rhai hook against the same rule as an expression. Timing is `benches/common`'s harness.
+
+mod common;
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use quotient::eval::{DecideOptions, ParamValue, Request, RequestKind, decide};
 use quotient::limits::Limits;
 use quotient::{apply, policy};
-
-fn median_ns_per_iter(batch: u32, mut f: impl FnMut()) -> f64 {
-    for _ in 0..batch {
-        f();
-    }
-    let mut samples: Vec<f64> = (0..15)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            start.elapsed().as_nanos() as f64 / f64::from(batch)
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -48,7 +30,7 @@ fn main() {
 
     let mut use_image = Request::new("r-1", RequestKind::Use).on("web");
     use_image.feature = Some("ai_image_generation".into());
-    let ns = median_ns_per_iter(100_000, || {
+    let ns = common::median_ns_per_iter(100_000, || {
         let d = decide(
             &policy,
             black_box(&snapshot),
@@ -62,7 +44,7 @@ fn main() {
 
     let mut use_mobile = Request::new("r-2", RequestKind::Use).on("mobile");
     use_mobile.feature = Some("ai_image_generation".into());
-    let ns = median_ns_per_iter(100_000, || {
+    let ns = common::median_ns_per_iter(100_000, || {
         let d = decide(
             &policy,
             black_box(&snapshot),
@@ -76,7 +58,7 @@ fn main() {
 
     let mut exchange = Request::new("x-1", RequestKind::Exchange).on("web");
     exchange.confirm = true;
-    let ns = median_ns_per_iter(20_000, || {
+    let ns = common::median_ns_per_iter(20_000, || {
         let Ok(d) = decide(
             &policy,
             black_box(&snapshot),
@@ -116,7 +98,7 @@ fn hook_against_expression(now: DateTime<Utc>) {
         let mut r = Request::new("r", RequestKind::Use).on("studio");
         r.feature = Some(feature.into());
         r.params.insert("images".into(), ParamValue::Int(25));
-        let ns = median_ns_per_iter(20_000, || {
+        let ns = common::median_ns_per_iter(20_000, || {
             let d = decide(&policy, black_box(&account), black_box(&r), now, &options);
             black_box(d.is_ok());
         });

@@ -1,11 +1,11 @@
 //! `cargo bench`: evaluating the help page's eligibility expression against an account's facts.
 //!
-//! A plain harness (no benchmarking framework dependency): warm up, then time batches and
-//! report the median time per evaluation.
+//! Timing is `benches/common`'s harness: the median of 15 batches after a warm-up.
+
+mod common;
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Instant;
 
 use quotient::expr::Value;
 use quotient::limits::Limits;
@@ -14,24 +14,6 @@ use quotient::policy::{
     facts::{BoundFacts, FactValues},
 };
 use rust_decimal::Decimal;
-
-fn median_ns_per_iter(mut f: impl FnMut()) -> f64 {
-    const BATCH: u32 = 100_000;
-    for _ in 0..BATCH {
-        f();
-    }
-    let mut samples: Vec<f64> = (0..15)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..BATCH {
-                f();
-            }
-            start.elapsed().as_nanos() as f64 / f64::from(BATCH)
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
 
 fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/capcut-pro.yaml");
@@ -68,7 +50,7 @@ fn main() {
         "eligibility should hold: {result:?}"
     );
 
-    let ns = median_ns_per_iter(|| {
+    let ns = common::median_ns_per_iter(100_000, || {
         let r = black_box(eligible).eval(black_box(&facts), &limits);
         black_box(r.is_ok());
     });
@@ -88,7 +70,7 @@ fn main() {
             ..facts.values
         },
     };
-    let ns = median_ns_per_iter(|| {
+    let ns = common::median_ns_per_iter(100_000, || {
         let r = black_box(cost).eval(black_box(&facts2), &limits);
         black_box(r.is_ok());
     });

@@ -16,35 +16,27 @@ use rust_decimal::Decimal;
 
 const CORPUS: &str = "tests/inputs/diff/capcut-accounts.jsonl";
 const VARIANT: &str = "tests/inputs/diff/capcut-pro-50-35.yaml";
+/// The reference policy against the variant over the committed corpus.
+const DIFF: [&str; 7] = [
+    "diff",
+    "--base",
+    "policies/capcut-pro.yaml",
+    "--head",
+    VARIANT,
+    "--accounts",
+    CORPUS,
+];
 
 #[test]
 fn a_ratio_and_cost_change_is_reported_in_markdown() {
-    let (code, out, _) = quotient(&[
-        "diff",
-        "--base",
-        "policies/capcut-pro.yaml",
-        "--head",
-        VARIANT,
-        "--accounts",
-        CORPUS,
-    ]);
+    let (code, out, _) = quotient(&DIFF);
     assert_eq!(code, 3, "{out}");
     insta::assert_snapshot!(out);
 }
 
 #[test]
 fn the_counts_match_an_independent_computation() {
-    let (code, out, _) = quotient(&[
-        "diff",
-        "--base",
-        "policies/capcut-pro.yaml",
-        "--head",
-        VARIANT,
-        "--accounts",
-        CORPUS,
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = quotient(&[&DIFF[..], &["--format", "json"]].concat());
     assert_eq!(code, 3);
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let (base, head) = (policy("policies/capcut-pro.yaml"), policy(VARIANT));
