@@ -171,9 +171,44 @@ pub fn read_record<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, Doc
     read(name, text)
 }
 
-/// For JSON readers that do not go through [`read`]: the same refusal of a top-level list.
-pub(crate) fn refuse_list(text: &str) -> Option<(usize, usize)> {
-    list_start(text)
+/// Reads one JSON record (a snapshot, a request): a top-level list is refused, and an error
+/// names the line and column (`line 3 column 7`).
+fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, DocumentError> {
+    if let Some((line, column)) = list_start(text) {
+        return Err(DocumentError {
+            name: format!("line {line} column {column}"),
+            message: "expected a mapping of named fields (`{ ... }`), found a list".into(),
+        });
+    }
+    serde_json::from_str(text).map_err(|e| DocumentError {
+        name: format!("line {} column {}", e.line(), e.column()),
+        message: explain(e.to_string().split(" at line ").next().unwrap_or(what)),
+    })
+}
+
+impl crate::account::Snapshot {
+    /// Reads a snapshot from JSON text; the error names the line and column.
+    pub fn from_json(text: &str) -> Result<Self, DocumentError> {
+        from_json(text, "invalid snapshot")
+    }
+
+    /// Reads a snapshot from JSON or YAML text (JSON when `name` ends in `.json` or the text
+    /// starts with `{`); the error names `name`, the line and the column.
+    pub fn read(name: &str, text: &str) -> Result<Self, DocumentError> {
+        read_record(name, text)
+    }
+}
+
+impl crate::request::Request {
+    /// Reads a request from JSON text; the error names the line and column.
+    pub fn from_json(text: &str) -> Result<Self, DocumentError> {
+        from_json(text, "invalid request")
+    }
+
+    /// Reads a request from JSON or YAML text, like [`Snapshot::read`](crate::Snapshot::read).
+    pub fn read(name: &str, text: &str) -> Result<Self, DocumentError> {
+        read_record(name, text)
+    }
 }
 
 #[cfg(test)]

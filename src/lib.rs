@@ -4,6 +4,7 @@
 // check (names, types, units), expr (compiled programs), policy (YAML policies), cli.
 
 pub mod account;
+pub(crate) mod amount;
 pub mod apply;
 pub mod check;
 pub mod cli;
@@ -14,10 +15,14 @@ pub mod diff;
 pub mod document;
 pub mod eval;
 pub mod expr;
+pub(crate) mod facts;
 pub mod hooks;
+pub(crate) mod ids;
 pub mod ledger;
 pub mod limits;
 pub mod policy;
+pub(crate) mod report;
+pub(crate) mod request;
 pub mod standalone;
 pub(crate) mod syntax;
 pub mod testing;

@@ -4,6 +4,18 @@
 //! and allocation they can drive is capped here, so a hostile or mistaken input gets a clear
 //! error instead of a hang, a stack overflow or an exhausted heap.
 
+/// The most units a policy can have: balances are kept in a fixed array of this size, so
+/// `Limits::max_units` cannot go above it.
+pub const MAX_UNITS: usize = 16;
+
+/// The most parameters one feature may declare and a request may send (the evaluator binds
+/// them into a fixed array of this size).
+pub const MAX_PARAMS: usize = 16;
+
+/// The most exchanges a policy may declare: which exchanges an account has done is one bit
+/// each in a 64-bit set.
+pub const MAX_EXCHANGES: usize = 64;
+
 /// Bounds applied while loading policies and evaluating expressions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

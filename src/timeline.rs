@@ -11,11 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Snapshot;
 use crate::apply::apply;
-use crate::eval::{
-    DecideOptions, Decision, DecisionReport, QuoteRef, Request, RequestKind, decide,
-};
+use crate::eval::{DecideOptions, Decision, QuoteRef, Request, RequestKind, decide};
 use crate::ledger::LedgerGroup;
 use crate::policy::{Policy, PolicySet};
+use crate::report::DecisionReport;
 
 /// Most steps one script may play (after `repeat`s are counted).
 pub const MAX_STEPS: usize = 10_000;

@@ -1,16 +1,14 @@
-//! Account snapshots: the serde format services store and send (JSON or YAML), and checking a
-//! snapshot against a policy. A snapshot is plain data; it is never mutated in place, and every
+//! Account snapshots: the serde format services store and send (JSON or YAML). Only the format:
+//! checking a snapshot against a policy is `eval::validate`, reading one from text `document`. A snapshot is plain data; it is never mutated in place, and every
 //! transition produces a new one with `version + 1`.
 
-pub mod amount;
 pub mod instant;
-mod validate;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use validate::{SnapshotProblem, validate};
+use crate::amount;
 
 /// One account's entitlement state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,23 +87,4 @@ impl Grant {
     pub fn is_live(&self, t: DateTime<Utc>) -> bool {
         self.effective <= t && self.expires.is_none_or(|e| t < e)
     }
-}
-
-/// Reads a snapshot from JSON text; the error names the line and column.
-pub fn from_json(text: &str) -> Result<Snapshot, SnapshotProblem> {
-    if let Some((line, column)) = crate::document::refuse_list(text) {
-        return Err(SnapshotProblem {
-            path: format!("line {line} column {column}"),
-            message: "expected a mapping of named fields (`{ ... }`), found a list".into(),
-        });
-    }
-    serde_json::from_str(text).map_err(|e| SnapshotProblem {
-        path: format!("line {} column {}", e.line(), e.column()),
-        message: crate::document::explain(
-            e.to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or("invalid snapshot"),
-        ),
-    })
 }

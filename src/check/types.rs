@@ -3,9 +3,7 @@
 
 use std::fmt;
 
-/// Index of a unit in its policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct UnitId(pub u8);
+pub use crate::ids::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Type {

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::account::{Snapshot, validate};
+use crate::account::Snapshot;
 use crate::diag::render;
+use crate::eval::validate;
 use crate::limits::Limits;
 use crate::policy::{self, Policy, PolicySet};
 

@@ -44,7 +44,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             None => return Ok(exit::ERRORS),
         },
         (None, Some(a)) => {
-            let problems = crate::account::validate(a, policy);
+            let problems = crate::eval::validate(a, policy);
             if !problems.is_empty() {
                 for p in problems {
                     let _ = writeln!(err, "error: {script_path}: account.{p}");

@@ -126,7 +126,7 @@ fn account(policy: &Policy, rng: &mut Rng, i: u64, at: DateTime<Utc>) -> Option<
     let mut grants = Vec::new();
     for a in plan.allowances.iter().filter(|a| a.mode == mode) {
         let unit = policy.units.get(a.unit.0 as usize)?;
-        let amount = crate::hooks::allowance_amount(policy, a, granted_cycle)?;
+        let amount = policy.allowance_amount(a, granted_cycle)?;
         let remaining = fraction(rng, amount, unit.decimals);
         let expires = match a.expires {
             Expiry::CycleEnd => Some(granted.end),

@@ -27,9 +27,17 @@ mod local;
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::policy::Period;
-
 pub use error::CycleError;
+
+/// How long a billing cycle is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// One calendar month from the anchor's day (clamped to the month's last day).
+    Monthly,
+    /// One calendar year.
+    Yearly,
+}
 
 /// The highest cycle index the calendar computes (8 333 years of monthly cycles).
 pub const MAX_CYCLE_INDEX: i64 = 100_000;

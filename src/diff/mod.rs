@@ -166,9 +166,9 @@ pub struct ChangeGroup {
 /// Totals per unit under both versions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
-    #[serde(with = "crate::account::amount")]
+    #[serde(with = "crate::amount")]
     pub base: Decimal,
-    #[serde(with = "crate::account::amount")]
+    #[serde(with = "crate::amount")]
     pub head: Decimal,
 }
 

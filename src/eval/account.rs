@@ -7,8 +7,9 @@ use rust_decimal::Decimal;
 
 use super::decision::{Balances, MAX_UNITS};
 use super::error::RequestError;
-use crate::account::{Snapshot, validate};
+use crate::account::Snapshot;
 use crate::cycle::{Calendar, Cycle, parse_time_zone};
+use crate::eval::validate;
 use crate::policy::Policy;
 use crate::policy::model::{ModeId, PlanId, TimeZoneSource};
 
@@ -49,7 +50,7 @@ impl<'s> Account<'s> {
             };
             if g.remaining < Decimal::ZERO
                 || g.remaining > g.amount
-                || g.amount > crate::account::amount::MAX
+                || g.amount > crate::amount::MAX
             {
                 return Err(refuse());
             }

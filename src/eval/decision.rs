@@ -12,10 +12,10 @@ use super::small::SmallList;
 use crate::check::UnitId;
 use crate::cycle::Cycle;
 use crate::expr::EvalErrorKind;
+pub use crate::ledger::EntryKind;
 use crate::policy::model::{ExchangeId, FeatureId, PlatformId, Rounding};
 
-/// The most units a policy can have (`Limits::max_units` cannot exceed it).
-pub const MAX_UNITS: usize = 16;
+pub use crate::limits::MAX_UNITS;
 
 /// Balances per unit, indexed by unit id.
 pub type Balances = [Decimal; MAX_UNITS];
@@ -280,22 +280,6 @@ pub enum GrantRef {
     Existing(usize),
     /// Index into this decision's new grants.
     New(usize),
-}
-
-/// What kind of change a ledger entry records.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    Grant,
-    Consume,
-    Expire,
-    Forfeit,
-    ConvertOut,
-    ConvertIn,
-    /// Out of a grant (negative change) or into the grant it rolled into (positive).
-    Rollover,
 }
 
 /// A new grant a decision creates.

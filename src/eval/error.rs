@@ -2,7 +2,7 @@
 //! fit the policy, an instant outside the account's calendar. Each names the field and says what
 //! is wrong; a decision is never made on such input.
 
-use crate::account::SnapshotProblem;
+use super::validate::SnapshotProblem;
 use crate::cycle::CycleError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,7 +1,8 @@
 //! Quoting and executing exchanges. A quote states everything a user gives up (the rounding, the
 //! remainder forfeited) and is bound to the cycle, the policy version and the snapshot version;
 //! execution grants exactly what was quoted or refuses. Platforms that delegate hand off with
-//! nothing changed; platforms that refuse say where the exchange can be done.
+//! nothing changed; platforms that refuse say where the exchange can be done. The offer shown
+//! with a feature use lives here too: it is a quote with a place to execute it.
 
 use chrono::Duration;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -9,14 +10,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::Ctx;
 use super::burn::PayOrder;
 use super::decision::{
-    Balances, Change, Changes, EntryKind, GrantRef, NewGrant, Outcome, Quote, Reason, RuleRef,
-    Staleness,
+    Balances, Change, Changes, EntryKind, GrantRef, NewGrant, Offer, Outcome, Quote, Reason,
+    RuleRef, Staleness,
 };
 use super::error::RequestError;
-use super::use_feature::rollover_needed;
 use crate::account::GrantSource;
 use crate::expr::Value;
-use crate::policy::model::{Exchange, ExchangeCapability, ExchangeId, PlatformId};
+use crate::policy::model::{Exchange, ExchangeCapability, ExchangeId, FeatureId, PlatformId};
 
 pub(super) fn decide_quote(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     let Some(id) = gate(ctx)? else {
@@ -122,7 +122,7 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
         return Ok(None);
     }
     if !ctx.account.is_current() {
-        ctx.finish(Outcome::Denied, Some(rollover_needed(ctx)));
+        ctx.finish(Outcome::Denied, Some(ctx.rollover_needed()));
         return Ok(None);
     }
     if x.one_time {
@@ -144,7 +144,7 @@ fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
         }
     }
     let balances = ctx.account.balances;
-    let values = ctx.facts(&balances, "", &[]);
+    let values = ctx.facts(&balances, None, &[]);
     let eligible = ctx.eval_rule(
         || format!("exchanges.{}.eligible", x.name),
         &x.eligible,
@@ -392,4 +392,62 @@ fn changes(ctx: &Ctx<'_, '_>, id: ExchangeId, q: &Quote) -> Result<Changes, Requ
         cycle: None,
         exchange: Some(*q),
     })
+}
+
+/// The exchange offer to show with this use, if any: the platform shows offers (and the client is
+/// recent enough), the feature costs the exchange's source unit, and the account is eligible with
+/// the balances the use leaves.
+pub(super) fn offer(
+    ctx: &mut Ctx<'_, '_>,
+    feature_id: FeatureId,
+    after: &Balances,
+    params: &[Value<'_>],
+) -> Option<Offer> {
+    let (_, platform) = ctx.platform().ok()?;
+    if !platform.offer || !ctx.client_recent_enough(platform) {
+        return None;
+    }
+    let feature = &ctx.policy.features[feature_id.0 as usize];
+    for (i, x) in ctx.policy.exchanges.iter().enumerate() {
+        let id = crate::policy::model::ExchangeId(u16::try_from(i).ok()?);
+        if !feature.costs.iter().any(|c| c.unit == x.from) {
+            continue;
+        }
+        if x.one_time && ctx.account.has_exchanged(id) {
+            continue;
+        }
+        let values = ctx.facts(after, Some(feature_id), params);
+        let eligible = ctx.eval_rule(
+            || format!("exchanges.{}.eligible (offer)", x.name),
+            &x.eligible,
+            values,
+        );
+        let is_eligible = matches!(eligible, Ok(Value::Bool(true)));
+        if ctx.decision.eligibility.is_none() {
+            ctx.decision.eligibility = Some((id, is_eligible));
+        }
+        if !is_eligible {
+            continue;
+        }
+        // The quote describes the balances after this use, which exist from the version that
+        // applying the use makes: it is bound to that version, or it could never be accepted.
+        let version = ctx.account.snapshot.version;
+        let version = if ctx.decision.changes_state() {
+            version.saturating_add(1)
+        } else {
+            version
+        };
+        let Ok(Some(quote)) = quote(ctx, id, after, version) else {
+            continue;
+        };
+        if quote.to_amount <= Decimal::ZERO && !x.allow_zero {
+            continue;
+        }
+        let hand_off_to = match &platform.exchange {
+            crate::policy::model::ExchangeCapability::Delegate { to, .. } => Some(*to),
+            _ => None,
+        };
+        return Some(Offer { quote, hand_off_to });
+    }
+    None
 }

@@ -12,46 +12,37 @@ mod burn;
 pub mod decision;
 mod error;
 mod exchange;
-pub mod report;
-pub mod request;
 mod rollover;
 mod small;
 mod use_feature;
+mod validate;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+pub use crate::request::{ParamValue, QuoteRef, Request, RequestKind};
 pub use decision::{
     Change, Changes, Charge, Decision, EntryKind, GrantRef, NewGrant, Offer, Outcome, Quote,
     Reason, RuleRef, Staleness, TraceStep, UseDetail,
 };
 pub use error::RequestError;
-pub use report::DecisionReport;
-pub use request::{ParamValue, QuoteRef, Request, RequestKind, request_from_json};
 pub use small::SmallList;
 pub use use_feature::typical_cost;
+pub use validate::{SnapshotProblem, validate};
 
 use crate::account::Snapshot;
-use crate::expr::{EvalError, Value};
-use crate::limits::Limits;
+use crate::expr::Value;
+use crate::facts::FactValues;
 use crate::policy::Policy;
-use crate::policy::facts::{BoundFacts, FactValues};
-use crate::policy::model::{Expiry, Platform, PlatformId, Rule};
+use crate::policy::model::{Expiry, FeatureId, Platform, PlatformId, Rule, RuleError, RuleValue};
 use account::Account;
 
-/// Why a rule could not be evaluated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuleError {
-    Expr(EvalError),
-    Hook(crate::hooks::HookError),
-}
-
-/// How to decide.
+/// How to decide. Limits are not here: a compiled policy keeps the [`Limits`](crate::Limits)
+/// it was loaded with, and deciding uses those.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DecideOptions {
     /// Record the rules and expressions that decided (`--explain`). Allocates.
     pub explain: bool,
-    pub limits: Limits,
 }
 
 /// Decides `request` for the account in `snapshot` at `now` under `policy`.
@@ -77,7 +68,6 @@ pub fn decide<'r>(
         account: &account,
         request,
         now,
-        options,
         decision: Decision {
             request_id: &request.id,
             kind: request.kind,
@@ -113,7 +103,6 @@ pub(crate) struct Ctx<'c, 'r> {
     pub account: &'c Account<'c>,
     pub request: &'r Request,
     pub now: DateTime<Utc>,
-    pub options: &'c DecideOptions,
     pub decision: Decision<'r>,
 }
 
@@ -150,52 +139,49 @@ impl<'c, 'r> Ctx<'c, 'r> {
         values: FactValues<'a>,
     ) -> Result<Value<'a>, RuleError> {
         let policy: &'c Policy = self.policy;
-        match rule {
-            Rule::Expr(program) => {
-                let env = BoundFacts {
-                    table: &policy.facts,
-                    values,
-                };
-                let result = program.eval(&env, &self.options.limits);
-                self.trace(name, Some(rule), || match &result {
-                    Ok(v) => v.to_string(),
-                    Err(e) => format!("error: {e}"),
-                });
-                result.map_err(RuleError::Expr)
-            }
-            Rule::Hook(id) => {
-                let result = policy.hooks.call(*id, policy, &values);
-                self.trace(name, Some(rule), || {
-                    let inputs = format!(
-                        "inputs: account.cycles = {}, cycle.days_left = {}, balance = [{}], params = [{}]",
-                        values.cycles,
-                        values.cycle_days_left,
-                        policy
-                            .units
-                            .iter()
-                            .zip(values.balances)
-                            .map(|(u, b)| format!("{} {}", u.name, b.normalize()))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        values.params.iter().filter(|v| !matches!(v, Value::Null)).map(ToString::to_string).collect::<Vec<_>>().join(", ")
-                    );
-                    match &result {
-                        Ok(out) => format!(
-                            "{} ({} operations; {inputs}{})",
-                            out.value.to_value(),
-                            out.operations,
-                            if out.printed.is_empty() {
-                                String::new()
-                            } else {
-                                format!("; printed: {}", out.printed.join(" | "))
-                            }
-                        ),
-                        Err(e) => format!("error: {e} ({inputs})"),
+        let result = rule.eval(policy, values);
+        self.trace(name, Some(rule), || {
+            let hook_inputs = || {
+                format!(
+                    "inputs: account.cycles = {}, cycle.days_left = {}, balance = [{}], params = [{}]",
+                    values.cycles,
+                    values.cycle_days_left,
+                    policy
+                        .units
+                        .iter()
+                        .zip(values.balances)
+                        .map(|(u, b)| format!("{} {}", u.name, b.normalize()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    values
+                        .params
+                        .iter()
+                        .filter(|v| !matches!(v, Value::Null))
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            match &result {
+                Ok(RuleValue {
+                    value,
+                    hook: Some(out),
+                }) => format!(
+                    "{value} ({} operations; {}{})",
+                    out.operations,
+                    hook_inputs(),
+                    if out.printed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; printed: {}", out.printed.join(" | "))
                     }
-                });
-                result.map(|o| o.value.to_value()).map_err(RuleError::Hook)
+                ),
+                Ok(RuleValue { value, hook: None }) => value.to_string(),
+                Err(RuleError::Hook(e)) => format!("error: {e} ({})", hook_inputs()),
+                Err(RuleError::Expr(e)) => format!("error: {e}"),
             }
-        }
+        });
+        result.map(|r| r.value)
     }
 
     /// Ends the decision as an error of `rule` (this request only).
@@ -227,11 +213,12 @@ impl<'c, 'r> Ctx<'c, 'r> {
         Ok((id, p))
     }
 
-    /// The facts expressions read, for this account and request, with `balances` and `params`.
+    /// The facts expressions read, for this account and request, with `balances`, the feature
+    /// being used (if any) and its `params`.
     pub fn facts<'a>(
         &self,
         balances: &'a [Decimal],
-        feature: &'a str,
+        feature: Option<FeatureId>,
         params: &'a [Value<'a>],
     ) -> FactValues<'a>
     where
@@ -259,8 +246,19 @@ impl<'c, 'r> Ctx<'c, 'r> {
                 .map_or("", |p| p.name.as_str()),
             client_version: request.client_version.as_deref().unwrap_or(""),
             request_kind: request.kind.as_str(),
-            feature,
+            feature: feature
+                .and_then(|f| policy.features.get(f.index()))
+                .map_or("", |f| f.name.as_str()),
+            feature_id: feature,
             params,
+        }
+    }
+
+    /// Why a use, quote or exchange waits: the account is not rolled over to the current cycle.
+    pub fn rollover_needed(&self) -> Reason {
+        Reason::RolloverNeeded {
+            account_cycle: self.account.snapshot.cycle,
+            now_cycle: self.account.cycle.index,
         }
     }
 
@@ -324,7 +322,7 @@ pub(crate) fn version_at_least(version: &str, min: &[u32]) -> bool {
 }
 
 /// An amount as a policy expression computed it, rounded up to the unit's decimal places;
-/// `None` when it is not a number or above [`crate::account::amount::MAX`].
+/// `None` when it is not a number or above [`crate::amount::MAX`].
 pub(crate) fn to_amount(value: &Value<'_>, decimals: u32) -> Option<Decimal> {
     let d = match value {
         Value::Int(i) => Decimal::from(*i),
@@ -332,7 +330,7 @@ pub(crate) fn to_amount(value: &Value<'_>, decimals: u32) -> Option<Decimal> {
         _ => return None,
     };
     let d = d.round_dp_with_strategy(decimals, RoundingStrategy::ToPositiveInfinity);
-    (d <= crate::account::amount::MAX).then_some(d)
+    (d <= crate::amount::MAX).then_some(d)
 }
 
 fn missing(kind: RequestKind, field: &str) -> RequestError {

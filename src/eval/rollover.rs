@@ -168,7 +168,7 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
                 // A hook computes this cycle's amount, seeing the cycle being granted as tenure.
                 Some(h) => {
                     let balances = account.balances;
-                    let mut values = ctx.facts(&balances, "", &[]);
+                    let mut values = ctx.facts(&balances, None, &[]);
                     values.cycles = k;
                     values.cycle_index = k;
                     let unit_name = &policy.units[a.unit.0 as usize].name;

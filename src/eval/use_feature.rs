@@ -5,15 +5,14 @@
 use rust_decimal::Decimal;
 
 use super::burn::PayOrder;
-use super::decision::{Charge, Offer, Outcome, Reason, RuleRef, UseDetail};
+use super::decision::{Charge, Outcome, Reason, RuleRef, UseDetail};
 use super::error::RequestError;
 use super::{Ctx, to_amount};
 use crate::check::UnitId;
 use crate::expr::Value;
-use crate::policy::model::{Feature, FeatureId, ParamType};
+use crate::policy::model::{Feature, ParamType};
 
-/// Most parameters one feature may declare and a request may send.
-pub const MAX_PARAMS: usize = 16;
+use crate::limits::MAX_PARAMS;
 
 pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     let (platform_id, platform) = ctx.platform()?;
@@ -51,7 +50,7 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
         return Ok(());
     }
     if !ctx.account.is_current() {
-        ctx.finish(Outcome::Denied, Some(rollover_needed(ctx)));
+        ctx.finish(Outcome::Denied, Some(ctx.rollover_needed()));
         return Ok(());
     }
     let plan = &policy.plans[ctx.account.plan.0 as usize];
@@ -84,7 +83,7 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             continue;
         };
         let balances = ctx.account.balances;
-        let values = ctx.facts(&balances, &feature.name, &params);
+        let values = ctx.facts(&balances, Some(feature_id), &params);
         let rule = RuleRef::Cost {
             feature: feature_id,
             unit,
@@ -168,76 +167,11 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
             }
         },
     }
-    let offer = offer(ctx, feature_id, &after, &params);
+    let offer = super::exchange::offer(ctx, feature_id, &after, &params);
     if let Some(u) = &mut ctx.decision.use_detail {
         u.offer = offer;
     }
     Ok(())
-}
-
-/// The exchange offer to show with this use, if any: the platform shows offers (and the client is
-/// recent enough), the feature costs the exchange's source unit, and the account is eligible with
-/// the balances the use leaves.
-fn offer(
-    ctx: &mut Ctx<'_, '_>,
-    feature_id: FeatureId,
-    after: &super::decision::Balances,
-    params: &[Value<'_>],
-) -> Option<Offer> {
-    let (_, platform) = ctx.platform().ok()?;
-    if !platform.offer || !ctx.client_recent_enough(platform) {
-        return None;
-    }
-    let feature = &ctx.policy.features[feature_id.0 as usize];
-    for (i, x) in ctx.policy.exchanges.iter().enumerate() {
-        let id = crate::policy::model::ExchangeId(u16::try_from(i).ok()?);
-        if !feature.costs.iter().any(|c| c.unit == x.from) {
-            continue;
-        }
-        if x.one_time && ctx.account.has_exchanged(id) {
-            continue;
-        }
-        let values = ctx.facts(after, &feature.name, params);
-        let eligible = ctx.eval_rule(
-            || format!("exchanges.{}.eligible (offer)", x.name),
-            &x.eligible,
-            values,
-        );
-        let is_eligible = matches!(eligible, Ok(Value::Bool(true)));
-        if ctx.decision.eligibility.is_none() {
-            ctx.decision.eligibility = Some((id, is_eligible));
-        }
-        if !is_eligible {
-            continue;
-        }
-        // The quote describes the balances after this use, which exist from the version that
-        // applying the use makes: it is bound to that version, or it could never be accepted.
-        let version = ctx.account.snapshot.version;
-        let version = if ctx.decision.changes_state() {
-            version.saturating_add(1)
-        } else {
-            version
-        };
-        let Ok(Some(quote)) = super::exchange::quote(ctx, id, after, version) else {
-            continue;
-        };
-        if quote.to_amount <= Decimal::ZERO && !x.allow_zero {
-            continue;
-        }
-        let hand_off_to = match &platform.exchange {
-            crate::policy::model::ExchangeCapability::Delegate { to, .. } => Some(*to),
-            _ => None,
-        };
-        return Some(Offer { quote, hand_off_to });
-    }
-    None
-}
-
-pub(super) fn rollover_needed(ctx: &Ctx<'_, '_>) -> Reason {
-    Reason::RolloverNeeded {
-        account_cycle: ctx.account.snapshot.cycle,
-        now_cycle: ctx.account.cycle.index,
-    }
 }
 
 /// The request's parameters as values, in the feature's declared order. Every declared
@@ -335,33 +269,19 @@ pub fn typical_cost(
     request: &super::Request,
     unit: UnitId,
 ) -> Option<Decimal> {
-    let feature = policy
-        .features
-        .get(policy.feature_id(request.feature.as_deref()?)?.0 as usize)?;
+    let feature_id = policy.feature_id(request.feature.as_deref()?)?;
+    let feature = policy.features.get(feature_id.index())?;
     let cost = feature.costs.iter().find(|c| c.unit == unit)?;
     let params = bind_params(feature, request).ok()?;
     let balances = [Decimal::ZERO; super::decision::MAX_UNITS];
-    let values = crate::policy::facts::FactValues {
+    let values = crate::facts::FactValues {
         balances: &balances,
         feature: &feature.name,
+        feature_id: Some(feature_id),
         params: &params,
         request_kind: "use",
         ..Default::default()
     };
-    let value = match &cost.amount {
-        crate::policy::model::Rule::Expr(program) => {
-            let env = crate::policy::facts::BoundFacts {
-                table: &policy.facts,
-                values,
-            };
-            program.eval(&env, &crate::limits::Limits::default()).ok()?
-        }
-        crate::policy::model::Rule::Hook(h) => policy
-            .hooks
-            .call(*h, policy, &values)
-            .ok()?
-            .value
-            .to_value(),
-    };
+    let value = cost.amount.eval(policy, values).ok()?.value;
     to_amount(&value, policy.units.get(unit.0 as usize)?.decimals)
 }

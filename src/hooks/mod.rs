@@ -16,13 +16,11 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::check::UnitId;
+use crate::facts::FactValues;
 use crate::limits::Limits;
-use crate::policy::facts::FactValues;
 pub use sandbox::Sandbox;
 
-/// Index of a hook in its policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct HookId(pub u16);
+pub use crate::ids::HookId;
 
 /// What a hook returns, as declared in the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,10 +105,22 @@ impl HookValue {
     }
 }
 
+/// What hooks see of their policy, captured once at load: unit names and decimal places (by
+/// unit id) and each feature's parameter names and slots (by feature id). A call never looks
+/// anything up in the policy.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    /// `(name, decimals)` per unit.
+    pub units: Vec<(String, u32)>,
+    /// `(name, index into the request's parameters)` per parameter, per feature.
+    pub params: Vec<Vec<(String, u16)>>,
+}
+
 /// A policy's hooks and the sandboxed engine that runs them.
 #[derive(Clone)]
 pub struct HookSet {
     sandbox: Arc<Sandbox>,
+    schema: Schema,
     pub hooks: Vec<Hook>,
     /// Hooks declared but not compiled (their error was reported; references stay quiet).
     pub broken: Vec<String>,
@@ -132,9 +142,15 @@ impl HookSet {
     pub fn new(limits: &Limits) -> Self {
         HookSet {
             sandbox: Arc::new(Sandbox::new(limits)),
+            schema: Schema::default(),
             hooks: Vec::new(),
             broken: Vec::new(),
         }
+    }
+
+    /// Captures what calls will need to know of the policy (see [`Schema`]).
+    pub fn bind(&mut self, schema: Schema) {
+        self.schema = schema;
     }
 
     pub fn sandbox(&self) -> &Sandbox {
@@ -146,12 +162,7 @@ impl HookSet {
     }
 
     /// Calls hook `id` with the facts an expression at the same place would see.
-    pub fn call(
-        &self,
-        id: HookId,
-        policy: &crate::policy::Policy,
-        facts: &FactValues<'_>,
-    ) -> Result<HookOutput, HookError> {
+    pub fn call(&self, id: HookId, facts: &FactValues<'_>) -> Result<HookOutput, HookError> {
         let Some(hook) = self.get(id) else {
             return Err(HookError {
                 hook: format!("#{}", id.0),
@@ -160,30 +171,6 @@ impl HookSet {
                 message: "no such hook".into(),
             });
         };
-        self.sandbox.call(hook, policy, facts)
-    }
-}
-
-/// What an allowance grants for cycle `index` when there is no account to ask about (the corpus
-/// generator): its amount, or its hook's answer with `account.cycles = cycle.index = index` and
-/// every other fact empty. `None` when the hook fails.
-pub fn allowance_amount(
-    policy: &crate::policy::Policy,
-    allowance: &crate::policy::model::Allowance,
-    index: i64,
-) -> Option<Decimal> {
-    let Some(h) = allowance.amount_hook else {
-        return Some(allowance.amount);
-    };
-    let balances = [Decimal::ZERO; crate::eval::decision::MAX_UNITS];
-    let facts = FactValues {
-        cycles: index,
-        cycle_index: index,
-        balances: &balances,
-        ..FactValues::default()
-    };
-    match policy.hooks.call(h, policy, &facts).ok()?.value {
-        HookValue::Amount(d) => Some(d),
-        HookValue::Bool(_) => None,
+        self.sandbox.call(hook, &self.schema, facts)
     }
 }

@@ -7,11 +7,10 @@ use std::cell::{Cell, RefCell};
 use rhai::{Dynamic, Engine, Map, Scope};
 use rust_decimal::Decimal;
 
-use super::{Hook, HookError, HookErrorKind, HookOutput, HookType, HookValue};
+use super::{Hook, HookError, HookErrorKind, HookOutput, HookType, HookValue, Schema};
 use crate::expr::Value;
+use crate::facts::FactValues;
 use crate::limits::Limits;
-use crate::policy::Policy;
-use crate::policy::facts::FactValues;
 
 /// Most lines of `print`/`debug` output kept from one call.
 const MAX_PRINTED: usize = 20;
@@ -91,12 +90,12 @@ impl Sandbox {
     pub(super) fn call(
         &self,
         hook: &Hook,
-        policy: &Policy,
+        schema: &Schema,
         facts: &FactValues<'_>,
     ) -> Result<HookOutput, HookError> {
         OPERATIONS.with(|c| c.set(0));
         PRINTED.with(|p| p.borrow_mut().clear());
-        let mut scope = inputs(policy, facts);
+        let mut scope = inputs(schema, facts);
         let result = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut scope, &hook.ast);
@@ -186,11 +185,10 @@ impl Sandbox {
                 )
             })?,
             HookType::Amount(unit) => {
-                let decimals = policy.units.get(unit.0 as usize).map_or(0, |u| u.decimals);
-                let unit_name = policy
+                let (unit_name, decimals) = schema
                     .units
-                    .get(unit.0 as usize)
-                    .map_or("?", |u| u.name.as_str());
+                    .get(unit.index())
+                    .map_or(("?", 0), |(n, d)| (n.as_str(), *d));
                 let d = if let Ok(i) = value.as_int() {
                     Decimal::from(i)
                 } else if let Some(d) = value.clone().try_cast::<Decimal>() {
@@ -204,7 +202,7 @@ impl Sandbox {
                         ),
                     ));
                 };
-                if !crate::account::amount::in_range(d) || d.normalize().scale() > decimals {
+                if !crate::amount::in_range(d) || d.normalize().scale() > decimals {
                     return Err(fail(
                         HookErrorKind::ResultType,
                         last_line,
@@ -246,7 +244,7 @@ fn dynamic(v: &Value<'_>) -> Dynamic {
 }
 
 /// The read-only constants of one call.
-fn inputs(policy: &Policy, f: &FactValues<'_>) -> Scope<'static> {
+fn inputs(schema: &Schema, f: &FactValues<'_>) -> Scope<'static> {
     let text = |s: &str| Dynamic::from(s.to_string());
     let mut scope = Scope::new();
     let mut account = Map::new();
@@ -257,9 +255,9 @@ fn inputs(policy: &Policy, f: &FactValues<'_>) -> Scope<'static> {
     account.insert("cycles".into(), Dynamic::from_int(f.cycles));
     scope.push_constant("account", account);
     let mut balance = Map::new();
-    for (i, u) in policy.units.iter().enumerate() {
+    for (i, (name, _)) in schema.units.iter().enumerate() {
         let b = f.balances.get(i).copied().unwrap_or_default();
-        balance.insert(u.name.as_str().into(), Dynamic::from_decimal(b));
+        balance.insert(name.as_str().into(), Dynamic::from_decimal(b));
     }
     scope.push_constant("balance", balance);
     let mut cycle = Map::new();
@@ -275,11 +273,10 @@ fn inputs(policy: &Policy, f: &FactValues<'_>) -> Scope<'static> {
     request.insert("feature".into(), text(f.feature));
     scope.push_constant("request", request);
     let mut params = Map::new();
-    if let Some(feature) = policy.features.iter().find(|x| x.name == f.feature) {
-        for p in &feature.params {
-            if let Some(v) = f.params.get(p.index as usize) {
-                params.insert(p.name.as_str().into(), dynamic(v));
-            }
+    let declared = f.feature_id.and_then(|id| schema.params.get(id.index()));
+    for (name, index) in declared.into_iter().flatten() {
+        if let Some(v) = f.params.get(*index as usize) {
+            params.insert(name.as_str().into(), dynamic(v));
         }
     }
     scope.push_constant("params", params);

@@ -9,9 +9,23 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::account::{ExchangeRecord, Grant, GrantSource, Snapshot, amount};
-pub use crate::eval::EntryKind;
-use crate::eval::RequestKind;
+use crate::account::{ExchangeRecord, Grant, GrantSource, Snapshot};
+use crate::amount;
+use crate::request::RequestKind;
+
+/// What kind of change a ledger entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Grant,
+    Consume,
+    Expire,
+    Forfeit,
+    ConvertOut,
+    ConvertIn,
+    /// Out of a grant (negative change) or into the grant it rolled into (positive).
+    Rollover,
+}
 
 /// The terms of a grant an entry opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -109,10 +109,17 @@ pub fn lower(
         .unwrap_or_default();
     top.finish(TOP_KEYS, r.diags);
 
-    let hooks = r.hooks;
+    let mut hooks = r.hooks;
     if diags.error_count() > before {
         return None;
     }
+    hooks.bind(crate::hooks::Schema {
+        units: units.iter().map(|u| (u.name.clone(), u.decimals)).collect(),
+        params: features
+            .iter()
+            .map(|f| f.params.iter().map(|p| (p.name.clone(), p.index)).collect())
+            .collect(),
+    });
     Some(Policy {
         name: name?,
         version: version?,
@@ -128,6 +135,7 @@ pub fn lower(
         burn_down,
         facts: table.facts,
         hooks,
+        limits: *limits,
     })
 }
 
@@ -228,7 +236,7 @@ impl Reader<'_> {
                 .and_then(|n| read::integer(n, "`decimals`", 0..=9, self.diags));
             uf.finish(&["name", "decimals"], self.diags);
             // The evaluator keeps balances in a fixed array: never more units than it holds.
-            let max_units = self.limits.max_units.min(crate::eval::decision::MAX_UNITS);
+            let max_units = self.limits.max_units.min(crate::limits::MAX_UNITS);
             if out.len() >= max_units {
                 self.push(
                     Diagnostic::error(

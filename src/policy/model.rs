@@ -4,30 +4,12 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::facts::Fact;
 use crate::check::UnitId;
 use crate::expr::Program;
+use crate::facts::{BoundFacts, Fact, FactValues};
+use crate::limits::Limits;
 
-macro_rules! id_type {
-    ($($(#[$doc:meta])* $name:ident;)*) => {$(
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-        pub struct $name(pub u16);
-    )*};
-}
-
-id_type! {
-    /// Index of a plan.
-    PlanId;
-    /// Index of a mode.
-    ModeId;
-    /// Index of a feature.
-    FeatureId;
-    /// Index of a platform.
-    PlatformId;
-    /// Index of an exchange.
-    ExchangeId;
-}
+pub use crate::ids::{ExchangeId, FeatureId, ModeId, PlanId, PlatformId};
 
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -48,6 +30,8 @@ pub struct Policy {
     pub facts: Vec<Fact>,
     /// Compiled rhai hooks and their sandbox.
     pub hooks: crate::hooks::HookSet,
+    /// The limits it was loaded with; deciding uses these, never a default.
+    pub limits: Limits,
 }
 
 /// A rule where the policy may write an expression or name a hook.
@@ -57,12 +41,55 @@ pub enum Rule {
     Hook(crate::hooks::HookId),
 }
 
+/// Why a rule could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleError {
+    Expr(crate::expr::EvalError),
+    Hook(crate::hooks::HookError),
+}
+
+/// What a rule gave: its value, and for a hook the call's operations and printed lines.
+#[derive(Debug, Clone)]
+pub struct RuleValue<'a> {
+    pub value: crate::expr::Value<'a>,
+    pub hook: Option<crate::hooks::HookOutput>,
+}
+
 impl Rule {
     /// The compiled expression, when the rule is one.
     pub fn expression(&self) -> Option<&Program> {
         match self {
             Rule::Expr(p) => Some(p),
             Rule::Hook(_) => None,
+        }
+    }
+
+    /// Evaluates the rule, an expression or a hook, against `values` under the policy's own
+    /// limits. The one place that chooses between the two.
+    pub fn eval<'a>(
+        &self,
+        policy: &Policy,
+        values: FactValues<'a>,
+    ) -> Result<RuleValue<'a>, RuleError> {
+        match self {
+            Rule::Expr(program) => {
+                let env = BoundFacts {
+                    table: &policy.facts,
+                    values,
+                };
+                program
+                    .eval(&env, &policy.limits)
+                    .map(|value| RuleValue { value, hook: None })
+                    .map_err(RuleError::Expr)
+            }
+            Rule::Hook(id) => policy
+                .hooks
+                .call(*id, &values)
+                .map(|out| RuleValue {
+                    value: out.value.to_value(),
+                    hook: Some(out),
+                })
+                .map_err(RuleError::Hook),
         }
     }
 
@@ -87,12 +114,7 @@ pub struct Unit {
     pub decimals: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Period {
-    Monthly,
-    Yearly,
-}
+pub use crate::cycle::Period;
 
 /// Where an account's cycle anchor comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,6 +328,27 @@ pub enum BurnKey {
 }
 
 impl Policy {
+    /// What `allowance` grants for cycle `index` when there is no account to ask about (the
+    /// corpus generator, tests): its amount, or its hook's answer with `account.cycles =
+    /// cycle.index = index` and every other fact empty. `None` when the hook fails.
+    pub fn allowance_amount(&self, allowance: &Allowance, index: i64) -> Option<Decimal> {
+        let Some(h) = allowance.amount_hook else {
+            return Some(allowance.amount);
+        };
+        let balances = [Decimal::ZERO; crate::limits::MAX_UNITS];
+        let facts = FactValues {
+            cycles: index,
+            cycle_index: index,
+            balances: &balances,
+            ..FactValues::default()
+        };
+        match Rule::Hook(h).eval(self, facts).ok()?.value {
+            crate::expr::Value::Dec(d) => Some(d),
+            crate::expr::Value::Int(i) => Some(Decimal::from(i)),
+            _ => None,
+        }
+    }
+
     pub fn unit_names(&self) -> Vec<String> {
         self.units.iter().map(|u| u.name.clone()).collect()
     }

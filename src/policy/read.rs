@@ -199,7 +199,7 @@ pub fn amount(node: &YNode, what: &str, decimals: u32, diags: &mut Diagnostics) 
             );
             None
         }
-        Some(d) if d > crate::account::amount::MAX => {
+        Some(d) if d > crate::amount::MAX => {
             diags.push(
                 Diagnostic::error(
                     Code::InvalidAmount,

@@ -56,7 +56,7 @@ pub fn decisions<'a>(
                     if let Some(c) = &report.cost {
                         text.push_str(&format!(" cost {} {}", c.amount, c.unit));
                     }
-                    let quote = |q: &crate::eval::report::QuoteReport| {
+                    let quote = |q: &crate::report::QuoteReport| {
                         format!(
                             "{} {} -> {} {}",
                             q.from_amount, q.from_unit, q.to_amount, q.to_unit

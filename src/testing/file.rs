@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::account::{Snapshot, amount};
+use crate::account::Snapshot;
+use crate::amount;
 use crate::eval::Request;
 use crate::timeline::Step;
 

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::account::amount;
+use crate::amount;
 
 /// What the caller asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,23 +168,4 @@ impl<'de> Deserialize<'de> for ParamValue {
         }
         d.deserialize_any(V)
     }
-}
-
-/// Reads a request from JSON text; the error names the line and column.
-pub fn request_from_json(text: &str) -> Result<Request, crate::account::SnapshotProblem> {
-    if let Some((line, column)) = crate::document::refuse_list(text) {
-        return Err(crate::account::SnapshotProblem {
-            path: format!("line {line} column {column}"),
-            message: "expected a mapping of named fields (`{ ... }`), found a list".into(),
-        });
-    }
-    serde_json::from_str(text).map_err(|e| crate::account::SnapshotProblem {
-        path: format!("line {} column {}", e.line(), e.column()),
-        message: crate::document::explain(
-            e.to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or("invalid request"),
-        ),
-    })
 }

@@ -1,136 +1,31 @@
-//! Decisions for people and programs: [`DecisionReport`] is the owned, serializable shape of a
-//! decision (names instead of ids, messages and help lines instead of reason data), used by the
-//! CLI's JSON output, `--explain`, timelines and snapshot tests. Building one allocates; deciding
-//! does not need it.
-
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+//! The words of a report: names for ids, amounts with their unit's display name, instants on
+//! the account's wall clock, and the message and help line of every reason code.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
 
-use super::decision::{Decision, Quote, Reason, RuleRef, Staleness, TraceStep};
+use super::text::readable;
+use super::{QuoteReport, ReasonReport};
 use crate::account::Snapshot;
 use crate::check::UnitId;
+use crate::eval::{Decision, Quote, Reason, RuleRef, Staleness};
 use crate::policy::Policy;
-use crate::policy::model::{ExchangeCapability, PlatformId, TimeZoneSource};
+use crate::policy::model::{ExchangeCapability, PlatformId};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReasonReport {
-    pub code: &'static str,
-    pub message: String,
-    /// What would change the outcome.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-/// What a use costs (or would have cost): `amount` of `unit`, and both in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CostReport {
-    pub unit: String,
-    pub amount: String,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChargeReport {
-    pub grant: String,
-    pub amount: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QuoteReport {
-    pub exchange: String,
-    pub from_unit: String,
-    pub to_unit: String,
-    pub from_amount: String,
-    pub converted: String,
-    pub remainder: String,
-    /// `forfeited` or `kept`.
-    pub remainder_is: &'static str,
-    pub to_amount: String,
-    pub exact: String,
-    pub rounding: crate::policy::model::Rounding,
-    pub rounded: bool,
-    pub grant_expires: Option<DateTime<Utc>>,
-    pub cycle: i64,
-    pub policy_version: String,
-    pub balance_version: u64,
-    pub valid_until: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OfferReport {
-    pub exchange: String,
-    pub title: String,
-    pub body: String,
-    pub confirm: String,
-    pub warning: String,
-    /// `execute here`, or where "Exchange now" leads.
-    pub action: String,
-    pub quote: QuoteReport,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HandOffReport {
-    pub platform: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CycleReport {
-    pub index: i64,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-}
-
-/// A decision in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionReport {
-    pub request: String,
-    pub kind: &'static str,
-    pub at: DateTime<Utc>,
-    pub policy: String,
-    pub outcome: &'static str,
-    pub reasons: Vec<ReasonReport>,
-    pub cycle: CycleReport,
-    /// Usable balances before the decision, by unit.
-    pub balances: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub feature: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cost: Option<CostReport>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub charges: Vec<ChargeReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offer: Option<OfferReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quote: Option<QuoteReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hand_off: Option<HandOffReport>,
-    /// What applying the decision does, one line per change (exchanges and rollovers).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace: Option<Vec<TraceStep>>,
-}
-
-struct Words<'p> {
-    policy: &'p Policy,
-    zone: Option<chrono_tz::Tz>,
+pub(super) struct Words<'p> {
+    pub policy: &'p Policy,
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 impl Words<'_> {
-    fn unit(&self, u: UnitId) -> &str {
+    pub(super) fn unit(&self, u: UnitId) -> &str {
         self.policy
             .units
             .get(u.0 as usize)
             .map_or("?", |u| u.name.as_str())
     }
 
-    fn amount(&self, u: UnitId, a: Decimal) -> String {
+    pub(super) fn amount(&self, u: UnitId, a: Decimal) -> String {
         let display = self
             .policy
             .units
@@ -139,28 +34,28 @@ impl Words<'_> {
         format!("{} {display}", a.normalize())
     }
 
-    fn platform(&self, p: PlatformId) -> &str {
+    pub(super) fn platform(&self, p: PlatformId) -> &str {
         self.policy
             .platforms
             .get(p.0 as usize)
             .map_or("?", |p| p.name.as_str())
     }
 
-    fn exchange(&self, x: crate::policy::model::ExchangeId) -> &str {
+    pub(super) fn exchange(&self, x: crate::policy::model::ExchangeId) -> &str {
         self.policy
             .exchanges
             .get(x.0 as usize)
             .map_or("?", |x| x.name.as_str())
     }
 
-    fn local(&self, t: DateTime<Utc>) -> String {
+    pub(super) fn local(&self, t: DateTime<Utc>) -> String {
         match self.zone {
             Some(z) => t.with_timezone(&z).format("%Y-%m-%d %H:%M %Z").to_string(),
             None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
         }
     }
 
-    fn rule(&self, r: RuleRef) -> String {
+    pub(super) fn rule(&self, r: RuleRef) -> String {
         match r {
             RuleRef::Cost { feature, unit } => format!(
                 "features.{}.cost.{}",
@@ -177,7 +72,10 @@ impl Words<'_> {
         }
     }
 
-    fn platforms_where(&self, ok: impl Fn(&crate::policy::model::Platform) -> bool) -> String {
+    pub(super) fn platforms_where(
+        &self,
+        ok: impl Fn(&crate::policy::model::Platform) -> bool,
+    ) -> String {
         let names: Vec<String> = self
             .policy
             .platforms
@@ -188,7 +86,7 @@ impl Words<'_> {
         names.join(", ")
     }
 
-    fn reason(&self, r: &Reason, d: &Decision<'_>, s: &Snapshot) -> ReasonReport {
+    pub(super) fn reason(&self, r: &Reason, d: &Decision<'_>, s: &Snapshot) -> ReasonReport {
         let (message, help) = match *r {
             Reason::Paid { unit, amount } => {
                 (format!("paid with {}", self.amount(unit, amount)), None)
@@ -420,8 +318,8 @@ impl Words<'_> {
     }
 
     /// Each change of an exchange or rollover, in words.
-    fn changes(&self, c: &super::decision::Changes, s: &Snapshot) -> Vec<String> {
-        use super::decision::{Change, EntryKind, GrantRef};
+    pub(super) fn changes(&self, c: &crate::eval::Changes, s: &Snapshot) -> Vec<String> {
+        use crate::eval::{Change, EntryKind, GrantRef};
         let name = |r: GrantRef| match r {
             GrantRef::Existing(i) => s
                 .grants
@@ -485,14 +383,14 @@ impl Words<'_> {
         out
     }
 
-    fn link(&self, platform: PlatformId) -> Option<String> {
+    pub(super) fn link(&self, platform: PlatformId) -> Option<String> {
         match &self.policy.platforms.get(platform.0 as usize)?.exchange {
             ExchangeCapability::Delegate { link, .. } => link.clone(),
             _ => None,
         }
     }
 
-    fn quote(&self, q: &Quote) -> QuoteReport {
+    pub(super) fn quote(&self, q: &Quote) -> QuoteReport {
         let x = self.policy.exchanges.get(q.exchange.0 as usize);
         let (from, to) = x.map_or((UnitId(0), UnitId(0)), |x| (x.from, x.to));
         QuoteReport {
@@ -520,7 +418,7 @@ impl Words<'_> {
     }
 
     /// An offer text with its placeholders filled in.
-    fn fill(&self, text: &str, q: &Quote) -> String {
+    pub(super) fn fill(&self, text: &str, q: &Quote) -> String {
         let x = self.policy.exchanges.get(q.exchange.0 as usize);
         let display = |u: Option<UnitId>| {
             u.and_then(|u| self.policy.units.get(u.0 as usize))
@@ -539,198 +437,4 @@ impl Words<'_> {
                     .map_or_else(|| "never".to_string(), |t| self.local(t)),
             )
     }
-}
-
-impl Decision<'_> {
-    /// The decision in words, with names from `policy` and grant ids from `snapshot` (the one it
-    /// was decided on).
-    pub fn report(&self, policy: &Policy, snapshot: &Snapshot) -> DecisionReport {
-        let zone_name = match &policy.cycle.time_zone {
-            TimeZoneSource::Account => snapshot.time_zone.as_str(),
-            TimeZoneSource::Fixed(z) => z.as_str(),
-        };
-        let w = Words {
-            policy,
-            zone: zone_name.parse().ok(),
-        };
-        let balances = policy
-            .units
-            .iter()
-            .zip(self.balances.iter())
-            .map(|(u, b)| (u.name.clone(), b.normalize().to_string()))
-            .collect();
-        let use_detail = self.use_detail.as_ref();
-        let offer = use_detail.and_then(|u| u.offer).and_then(|o| {
-            let x = policy.exchanges.get(o.quote.exchange.0 as usize)?;
-            Some(OfferReport {
-                exchange: x.name.clone(),
-                title: w.fill(&x.offer.title, &o.quote),
-                body: w.fill(&x.offer.body, &o.quote),
-                confirm: w.fill(&x.offer.confirm, &o.quote),
-                warning: w.fill(&x.offer.warning, &o.quote),
-                action: match o.hand_off_to {
-                    None => "execute here".to_string(),
-                    Some(to) => match self.platform.and_then(|p| w.link(p)) {
-                        Some(link) => format!("open {}: {link}", w.platform(to)),
-                        None => format!("continue on {}", w.platform(to)),
-                    },
-                },
-                quote: w.quote(&o.quote),
-            })
-        });
-        DecisionReport {
-            request: self.request_id.to_string(),
-            kind: self.kind.as_str(),
-            at: self.at,
-            policy: format!("{}@{}", policy.name, policy.version),
-            outcome: self.outcome.as_str(),
-            reasons: self
-                .reasons
-                .iter()
-                .map(|r| w.reason(r, self, snapshot))
-                .collect(),
-            cycle: CycleReport {
-                index: self.cycle.index,
-                start: self.cycle.start,
-                end: self.cycle.end,
-            },
-            balances,
-            feature: use_detail
-                .and_then(|u| policy.features.get(u.feature.0 as usize))
-                .map(|f| f.name.clone()),
-            cost: use_detail.and_then(|u| u.cost).map(|(unit, a)| CostReport {
-                unit: w.unit(unit).to_string(),
-                amount: a.normalize().to_string(),
-                text: w.amount(unit, a),
-            }),
-            charges: use_detail
-                .map(|u| {
-                    u.charges
-                        .iter()
-                        .map(|c| ChargeReport {
-                            grant: snapshot
-                                .grants
-                                .get(c.grant)
-                                .map_or("?".into(), |g| g.id.clone()),
-                            amount: c.amount.normalize().to_string(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            offer,
-            quote: self.quote.as_ref().map(|q| w.quote(q)),
-            hand_off: self.hand_off_to.map(|to| HandOffReport {
-                platform: w.platform(to).to_string(),
-                link: self.platform.and_then(|p| w.link(p)),
-            }),
-            changes: self
-                .changes
-                .as_ref()
-                .map_or_else(Vec::new, |c| w.changes(c, snapshot)),
-            trace: self.trace.clone(),
-        }
-    }
-}
-
-impl DecisionReport {
-    /// A few lines for a terminal or a reviewer: outcome, reasons with help, amounts, the offer.
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let what = match &self.feature {
-            Some(f) => format!("{} {f}", self.kind),
-            None => self.kind.to_string(),
-        };
-        let _ = writeln!(out, "{} {what}: {}", self.request, self.outcome);
-        for r in &self.reasons {
-            let _ = writeln!(out, "  {}: {}", r.code, r.message);
-            if let Some(h) = &r.help {
-                let _ = writeln!(out, "    help: {h}");
-            }
-        }
-        if let Some(c) = &self.cost {
-            let _ = writeln!(out, "  cost: {}", c.text);
-        }
-        for c in &self.charges {
-            let _ = writeln!(out, "  charge: {} from `{}`", c.amount, c.grant);
-        }
-        if let Some(q) = &self.quote {
-            let _ = writeln!(out, "  quote: {}", quote_line(q));
-        }
-        if let Some(h) = &self.hand_off {
-            let _ = writeln!(
-                out,
-                "  hand off to {}{}",
-                h.platform,
-                h.link.as_ref().map_or(String::new(), |l| format!(": {l}"))
-            );
-        }
-        if self.kind == "balance" && self.outcome == "shown" {
-            let b: Vec<String> = self
-                .balances
-                .iter()
-                .map(|(u, a)| format!("{u} {a}"))
-                .collect();
-            let _ = writeln!(out, "  balance: {}", b.join(", "));
-        }
-        for c in &self.changes {
-            let _ = writeln!(out, "  change: {c}");
-        }
-        if let Some(o) = &self.offer {
-            let _ = writeln!(
-                out,
-                "  offer: {} \"{}\" [{}] ({})",
-                o.title, o.body, o.confirm, o.action
-            );
-        }
-        if let Some(t) = &self.trace {
-            let _ = writeln!(out, "  explain:");
-            for s in t {
-                match &s.expression {
-                    Some(e) => {
-                        let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
-                        let _ = writeln!(out, "    {}: `{e}` = {}", s.rule, s.result);
-                    }
-                    None => {
-                        let _ = writeln!(out, "    {}: {}", s.rule, s.result);
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-/// An exact value for reading: at most 6 decimal places, marked `≈` when that shortens it.
-fn readable(exact: &str) -> String {
-    match Decimal::from_str_exact(exact) {
-        Ok(d) if d.round_dp(6) != d => format!("≈{}", d.round_dp(6).normalize()),
-        _ => exact.to_string(),
-    }
-}
-
-fn quote_line(q: &QuoteReport) -> String {
-    let mut s = format!(
-        "{} {} -> {} {} (exact {}, {}{})",
-        q.from_amount,
-        q.from_unit,
-        q.to_amount,
-        q.to_unit,
-        readable(&q.exact),
-        q.rounding.word(),
-        if q.rounded { ", rounded" } else { "" }
-    );
-    if q.remainder != "0" {
-        let _ = write!(s, "; {} {} {}", q.remainder, q.from_unit, q.remainder_is);
-    }
-    let _ = write!(
-        s,
-        "; expires {}; bound to cycle {}, policy {}, account version {}; valid until {}",
-        q.grant_expires
-            .map_or("never".to_string(), |t| t.to_rfc3339()),
-        q.cycle,
-        q.policy_version,
-        q.balance_version,
-        q.valid_until.to_rfc3339()
-    );
-    s
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use super::Snapshot;
+use crate::account::Snapshot;
 use crate::diag::suggest::hint;
 use crate::policy::Policy;
 
@@ -123,7 +123,7 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
                 format!("remaining {} is negative", g.remaining),
             );
         }
-        if g.amount > super::amount::MAX {
+        if g.amount > crate::amount::MAX {
             problem(
                 at("amount"),
                 format!(
@@ -206,7 +206,7 @@ burn_down: [id]
     fn a_mode_of_another_plan_is_reported() {
         let loaded = crate::policy::load_str("two-plans.yaml", TWO_PLANS, &Limits::default());
         let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
-        let snapshot = crate::account::from_json(
+        let snapshot = crate::account::Snapshot::from_json(
             r#"{ "id": "a", "plan": "basic", "status": "active", "time_zone": "UTC",
                  "anchor": "2026-01-01T00:00:00Z", "mode": "full", "version": 1 }"#,
         )
