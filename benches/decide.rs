@@ -2,26 +2,29 @@
 //! page's exchange, on the CapCut policy with the sample account; then a use whose cost is a
 //! rhai hook against the same rule as an expression. Timing is `benches/common`'s harness.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::hint::black_box;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use quotient::eval::{DecideOptions, ParamValue, Request, RequestKind, decide};
-use quotient::limits::Limits;
-use quotient::{apply, policy};
+use quotient::Limits;
+use quotient::apply;
+use quotient::{DecideOptions, ParamValue, Request, RequestKind, decide};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded = policy::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
+    let loaded = quotient::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
     let Some(policy) = loaded.single().and_then(|s| s.latest()).cloned() else {
         eprintln!("capcut-pro.yaml did not load");
         std::process::exit(1);
     };
     let text = std::fs::read_to_string(root.join("examples/accounts/pro-midcycle.json"))
         .unwrap_or_default();
-    let Ok(snapshot) = quotient::account::from_json(&text) else {
+    let Ok(snapshot) = quotient::Snapshot::from_json(&text) else {
         eprintln!("the sample account did not read");
         std::process::exit(1);
     };
@@ -84,12 +87,12 @@ const SANDBOX_POLICY: &str = include_str!("../tests/inputs/sandbox/sandbox.yaml"
 const SANDBOX_ACCOUNT: &str = include_str!("../tests/inputs/sandbox/account.json");
 
 fn hook_against_expression(now: DateTime<Utc>) {
-    let loaded = policy::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
+    let loaded = quotient::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
     let Some(policy) = loaded.single().and_then(|s| s.latest()).cloned() else {
         eprintln!("the sandbox policy did not load");
         std::process::exit(1);
     };
-    let Ok(account) = quotient::account::from_json(SANDBOX_ACCOUNT) else {
+    let Ok(account) = quotient::Snapshot::from_json(SANDBOX_ACCOUNT) else {
         eprintln!("the account did not read");
         std::process::exit(1);
     };

@@ -1,5 +1,8 @@
-//! Serde for exact amounts: written as text (`"12.5"`) or whole numbers (`12`), never read
-//! through binary floating point. A JSON `12.5` number is refused with a clear message.
+//! Exact amounts: the largest one Quotient accepts, and their serde format: written as text
+//! (`"12.5"`) or whole numbers (`12`), never read through binary floating point. A JSON `12.5`
+//! number is refused with a clear message, and so is any amount larger than [`MAX`] in size,
+//! wherever it is read (snapshots, requests, ledgers), so no sum of amounts read from outside
+//! can overflow. Negative amounts are read, so that validation can say which field is negative.
 
 use rust_decimal::Decimal;
 use serde::Serializer;
@@ -15,10 +18,22 @@ pub fn in_range(d: Decimal) -> bool {
     d >= Decimal::ZERO && d <= MAX
 }
 
+/// `d`, unless it is larger than [`MAX`] in size.
+fn capped<E: de::Error>(d: Decimal, written: &dyn std::fmt::Display) -> Result<Decimal, E> {
+    if d.abs() > MAX {
+        return Err(E::custom(format!(
+            "`{written}` is larger than the largest supported amount (10^15)"
+        )));
+    }
+    Ok(d)
+}
+
+/// Writes an amount as exact text.
 pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.normalize().to_string())
 }
 
+/// Reads an amount from text or a whole number, within `-MAX ..= MAX`.
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     struct V;
     impl Visitor<'_> for V {
@@ -27,14 +42,15 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error>
             f.write_str("an exact amount written as text, like \"12.5\", or a whole number")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-            Decimal::from_str_exact(v.trim())
-                .map_err(|_| E::custom(format!("`{v}` is not an exact amount")))
+            let d = Decimal::from_str_exact(v.trim())
+                .map_err(|_| E::custom(format!("`{v}` is not an exact amount")))?;
+            capped(d, &v)
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
-            Ok(Decimal::from(v))
+            capped(Decimal::from(v), &v)
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
-            Ok(Decimal::from(v))
+            capped(Decimal::from(v), &v)
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
             Err(E::custom(format!(

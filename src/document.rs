@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 pub struct DocumentError {
     /// The file name and position.
     pub name: String,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -7,13 +7,6 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         pub struct $name(pub $int);
-
-        impl $name {
-            /// The index into the policy's table.
-            pub fn index(self) -> usize {
-                self.0 as usize
-            }
-        }
     )*};
 }
 

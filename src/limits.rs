@@ -16,6 +16,41 @@ pub const MAX_PARAMS: usize = 16;
 /// each in a 64-bit set.
 pub const MAX_EXCHANGES: usize = 64;
 
+/// The most comprehension variables the expression interpreter keeps in its fixed frame (the
+/// checker refuses deeper nesting first, through `Limits::max_comprehension_nesting`).
+pub const MAX_LOCALS: usize = 8;
+
+/// The most grants one snapshot may hold: a snapshot with more is refused at validation, so
+/// burn-down, rollover and apply work over a bounded list.
+pub const MAX_GRANTS: usize = 10_000;
+
+/// Most cycles one rollover catches up (ten years of monthly cycles).
+pub const MAX_CATCH_UP_CYCLES: i64 = 120;
+
+/// The highest cycle index the calendar computes (8 333 years of monthly cycles).
+pub const MAX_CYCLE_INDEX: i64 = 100_000;
+
+/// The most cycles `Calendar::boundaries` returns in one call (a century of monthly cycles).
+pub const MAX_BOUNDARIES: usize = 1_200;
+
+/// Most lines of a hook's `print`/`debug` output kept from one call.
+pub const MAX_PRINTED: usize = 20;
+
+/// Most steps one timeline script may play (after `repeat`s are counted).
+pub const MAX_STEPS: usize = 10_000;
+
+/// Most test files one `quotient test` run reads.
+pub const MAX_TEST_FILES: usize = 1_000;
+
+/// Most accounts one synthetic corpus may hold.
+pub const MAX_ACCOUNTS: u64 = 100_000_000;
+
+/// Most draws the corpus generator makes for one account before it leaves it out.
+pub const MAX_DRAWS: usize = 16;
+
+/// Example accounts an impact report keeps per kind of change.
+pub const EXAMPLES_PER_GROUP: usize = 3;
+
 /// Bounds applied while loading policies and evaluating expressions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -63,6 +98,7 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The documented defaults.
     pub const DEFAULT: Limits = Limits {
         max_expr_len: 4096,
         max_expr_nesting: 32,

@@ -1,7 +1,11 @@
-//! The `quotient` binary: hands the arguments to the library's CLI and exits with its code.
+//! The `quotient` binary: hands the arguments to the command line and exits with its code. The
+//! command line (`src/cli/`) is part of this binary, not of the library, so it can use only the
+//! library's public API, like any embedder.
+
+mod cli;
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let code = quotient::cli::run(argv, &mut std::io::stdout(), &mut std::io::stderr());
+    let code = cli::run(argv, &mut std::io::stdout(), &mut std::io::stderr());
     std::process::exit(code);
 }

@@ -29,6 +29,7 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
+    /// The kind's word (`use`, `quote`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             RequestKind::Use => "use",
@@ -46,6 +47,7 @@ impl RequestKind {
 pub struct Request {
     /// The caller's id for the request, recorded in the ledger.
     pub id: String,
+    /// What is asked.
     pub kind: RequestKind,
     /// The platform asking (`web`, `desktop`, ...). Every kind but `rollover` needs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +98,7 @@ impl Request {
         }
     }
 
+    /// The same request, asked from `platform`.
     pub fn on(mut self, platform: &str) -> Self {
         self.platform = Some(platform.to_string());
         self
@@ -107,16 +110,21 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRef {
+    /// The exchange quoted.
     pub exchange: String,
     /// The cycle index the quote was made in.
     pub cycle: i64,
+    /// The policy version that quoted.
     pub policy_version: String,
     /// The account snapshot's `version` when quoted.
     pub balance_version: u64,
+    /// Until when the quote holds.
     #[serde(deserialize_with = "crate::account::instant::deserialize")]
     pub valid_until: DateTime<Utc>,
+    /// The balance exchanged.
     #[serde(with = "amount")]
     pub from_amount: Decimal,
+    /// What it gives.
     #[serde(with = "amount")]
     pub to_amount: Decimal,
 }
@@ -126,8 +134,11 @@ pub struct QuoteRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ParamValue {
+    /// `true` or `false`.
     Bool(bool),
+    /// A whole number.
     Int(i64),
+    /// Text, or a decimal written as text (`"1.5"`).
     Text(String),
 }
 

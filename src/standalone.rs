@@ -8,22 +8,45 @@ use crate::expr::{Program, Slot, Value, Vars};
 use crate::limits::Limits;
 use crate::syntax::Origin;
 
-/// The result of [`evaluate`]: the value, or every diagnostic with the sources to render them.
+/// The result of [`evaluate_expression`]: the value, or every diagnostic with the sources to
+/// render them.
 pub struct Evaluation {
-    pub sources: SourceMap,
-    pub result: Result<Value<'static>, Vec<Diagnostic>>,
+    pub(crate) sources: SourceMap,
+    pub(crate) result: Result<Value<'static>, Vec<Diagnostic>>,
+}
+
+impl Evaluation {
+    /// The value as CEL writes it (`29.6`, `"text"`, `[4, 6]`), when the expression evaluated.
+    pub fn value_text(&self) -> Option<String> {
+        self.result.as_ref().ok().map(ToString::to_string)
+    }
+
+    /// Every diagnostic (empty when the expression evaluated).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        self.result.as_ref().err().map_or(&[], Vec::as_slice)
+    }
+
+    /// The diagnostics rendered like rustc, pointing into the expression.
+    pub fn render_human(&self) -> String {
+        crate::diag::render::human_all(self.diagnostics(), &self.sources)
+    }
+
+    /// The value itself (internal representation; for the conformance suite).
+    #[cfg(feature = "unstable")]
+    pub fn value(&self) -> Option<&Value<'static>> {
+        self.result.as_ref().ok()
+    }
 }
 
 /// A compiled free-standing expression and the variables it was compiled against.
-pub struct Compiled {
+pub(crate) struct Compiled {
     pub program: Program,
-    pub ty: Type,
     vars: Vars<'static>,
     origin: Origin,
 }
 
 /// Compiles `text` with each top-level key of `vars` in scope as a variable of dynamic type.
-pub fn compile(
+pub(crate) fn compile(
     text: &str,
     vars: &serde_json::Map<String, serde_json::Value>,
     sources: &mut SourceMap,
@@ -36,7 +59,7 @@ pub fn compile(
     let mut diags = Vec::new();
     for (i, (name, json)) in vars.iter().enumerate() {
         let slot = Slot(u16::try_from(i).unwrap_or(u16::MAX));
-        scope.fact(name, slot, Type::Dyn, "a variable given with --vars");
+        scope.fact(name, slot, Type::Dyn);
         match Value::from_json(json) {
             Ok(v) => values.push(v),
             Err(m) => {
@@ -51,10 +74,9 @@ pub fn compile(
     if !diags.is_empty() {
         return Err(diags);
     }
-    let (program, ty) = check::compile(text, &origin, &scope, Expect::Any, limits)?;
+    let (program, _) = check::compile(text, &origin, &scope, Expect::Any, limits)?;
     Ok(Compiled {
         program,
-        ty,
         vars: Vars { values },
         origin,
     })
@@ -71,8 +93,9 @@ impl Compiled {
     }
 }
 
-/// Parses, checks and evaluates `text` in one go.
-pub fn evaluate(
+/// Parses, checks and evaluates one expression in one go, with each top-level key of `vars`
+/// (a JSON object) in scope as a variable: what `quotient expr` runs.
+pub fn evaluate_expression(
     text: &str,
     vars: &serde_json::Map<String, serde_json::Value>,
     limits: &Limits,

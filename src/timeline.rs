@@ -3,6 +3,7 @@
 //! pricing person to see what a policy does to one customer over months, and the engine behind
 //! the scenario tests. Pure: the caller reads the script and the account; nothing here does IO.
 
+use crate::limits::MAX_STEPS;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -15,9 +16,6 @@ use crate::eval::{DecideOptions, Decision, QuoteRef, Request, RequestKind, decid
 use crate::ledger::LedgerGroup;
 use crate::policy::{Policy, PolicySet};
 use crate::report::DecisionReport;
-
-/// Most steps one script may play (after `repeat`s are counted).
-pub const MAX_STEPS: usize = 10_000;
 
 /// A script: requests at instants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +30,7 @@ pub struct Script {
     /// Roll the account over before a step whose instant is in a later cycle (default true).
     #[serde(default = "yes")]
     pub auto_rollover: bool,
+    /// The steps, in order of their instants.
     pub steps: Vec<Step>,
 }
 
@@ -43,7 +42,9 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// When the request is made.
     pub at: DateTime<Utc>,
+    /// The request.
     pub request: Request,
     /// Send back the quote of the latest `quote` decision (for an `exchange`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -56,31 +57,41 @@ pub struct Step {
 /// What one played step did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Played {
+    /// The decision, in words.
     pub decision: DecisionReport,
     /// Whether the decision was applied (the account changed).
     pub applied: bool,
     /// Usable balances after the step, by unit.
     pub balances_after: BTreeMap<String, String>,
+    /// The account's mode after the step.
     pub mode_after: String,
 }
 
 /// A played timeline: every step, the final account and the whole ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Timeline {
+    /// Every step played, automatic rollovers included.
     pub steps: Vec<Played>,
+    /// The account at the end.
     pub account: Snapshot,
+    /// Every ledger group, in order.
     pub ledger: Vec<LedgerGroup>,
 }
 
 /// Why a timeline stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimelineError {
+    /// A step could not be decided or applied.
     #[error("step {step} (request `{request}`): {message}")]
     Step {
+        /// The step's number (1 for the first).
         step: usize,
+        /// Its request id.
         request: String,
+        /// What went wrong.
         message: String,
     },
+    /// The script is longer than the limit.
     #[error("the script has more than {MAX_STEPS} steps")]
     TooLong,
 }
@@ -131,7 +142,7 @@ pub fn play_observed(
         let policy = policies.at(step.at).ok_or_else(|| {
             fail(format!(
                 "no version of `{}` is in force at {}",
-                policies.name,
+                policies.name(),
                 step.at.to_rfc3339()
             ))
         })?;
@@ -151,8 +162,11 @@ pub fn play_observed(
                 let d = decide(policy, &state, &roll, step.at, options)
                     .map_err(|e| fail(e.to_string()))?;
                 if d.changes_state() {
-                    record(policy, &mut state, &mut out, &d, observe)
+                    let next = record(policy, &state, &mut out, &d, observe)
                         .map_err(|e| fail(e.to_string()))?;
+                    if let Some(next) = next {
+                        state = next;
+                    }
                 }
             }
             let d = decide(policy, &state, &request, step.at, options)
@@ -164,36 +178,43 @@ pub fn play_observed(
             {
                 last_quote = Some(q.to_ref(policy));
             }
-            record(policy, &mut state, &mut out, &d, observe).map_err(|e| fail(e.to_string()))?;
+            let next =
+                record(policy, &state, &mut out, &d, observe).map_err(|e| fail(e.to_string()))?;
+            if let Some(next) = next {
+                state = next;
+            }
         }
     }
     out.account = state;
     Ok(out)
 }
 
+/// Records the step `d` decided on `state`, applying it when it changes state: the new
+/// snapshot, if there is one.
 fn record(
     policy: &Policy,
-    state: &mut Snapshot,
+    state: &Snapshot,
     out: &mut Timeline,
     d: &Decision<'_>,
     observe: &mut Observer<'_>,
-) -> Result<(), crate::apply::ApplyError> {
+) -> Result<Option<Snapshot>, crate::apply::ApplyError> {
     observe(policy, state, d);
     let decision = d.report(policy, state);
-    let mut applied = false;
-    if d.changes_state() {
+    let next = if d.changes_state() {
         let t = apply(policy, state, d)?;
-        *state = t.snapshot;
         out.ledger.push(t.ledger);
-        applied = true;
-    }
+        Some(t.snapshot)
+    } else {
+        None
+    };
+    let after = next.as_ref().unwrap_or(state);
     out.steps.push(Played {
         decision,
-        applied,
-        balances_after: balances(policy, state, d.at),
-        mode_after: state.mode.clone(),
+        applied: next.is_some(),
+        balances_after: balances(policy, after, d.at),
+        mode_after: after.mode.clone(),
     });
-    Ok(())
+    Ok(next)
 }
 
 /// Usable balances of every unit at `at`.

@@ -1,12 +1,14 @@
 //! The synthetic account corpus: the same seed gives the same bytes, every account fits its
 //! policy and can be decided on, and the population covers what decisions depend on.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use quotient::corpus;
-use quotient::cycle::Calendar;
-use quotient::policy::Policy;
+use quotient::Policy;
+use quotient::testing::corpus;
 
 mod common;
 
@@ -50,7 +52,7 @@ fn every_account_fits_its_policy_and_the_population_covers_what_decides() {
         let mut count = 0;
         for s in corpus::generate(&policy, 3_000, 9, at()) {
             count += 1;
-            let problems = quotient::account::validate(&s, &policy);
+            let problems = quotient::validate(&s, &policy);
             assert!(problems.is_empty(), "{file} {}: {problems:?}", s.id);
             assert!(
                 corpus::decidable(&policy, &s, at()),
@@ -58,12 +60,7 @@ fn every_account_fits_its_policy_and_the_population_covers_what_decides() {
                 s.id
             );
             plans_modes.insert((s.plan.clone(), s.mode.clone()));
-            let zone = match &policy.cycle.time_zone {
-                quotient::policy::model::TimeZoneSource::Account => s.time_zone.as_str(),
-                quotient::policy::model::TimeZoneSource::Fixed(z) => z.as_str(),
-            };
-            let calendar =
-                Calendar::with_zone_name(s.anchor, zone, policy.cycle.period).expect("calendar");
+            let calendar = policy.calendar(&s).expect("calendar");
             let cycle = calendar.cycle_at(at()).expect("cycle");
             if at() - cycle.start < Duration::minutes(1) {
                 first_minute += 1;
@@ -91,6 +88,7 @@ fn every_account_fits_its_policy_and_the_population_covers_what_decides() {
             }
         }
         assert_eq!(count, 3_000, "{file}: every account asked for is generated");
+        // Which modes each plan has is internal to the compiled policy (`unstable`).
         let expected: BTreeSet<(String, String)> = policy
             .plans
             .iter()

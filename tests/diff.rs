@@ -3,6 +3,9 @@
 //! snapshotted, counts checked against a computation that does not use the diff module), and a
 //! policy against itself reports nothing and exits 0.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -11,7 +14,7 @@ mod common;
 use common::{policy, quotient};
 
 use chrono::{DateTime, Utc};
-use quotient::eval::{DecideOptions, Outcome, Request, RequestKind, decide};
+use quotient::{DecideOptions, Outcome, Request, RequestKind, decide};
 use rust_decimal::Decimal;
 
 const CORPUS: &str = "tests/inputs/diff/capcut-accounts.jsonl";
@@ -47,7 +50,7 @@ fn the_counts_match_an_independent_computation() {
     let (mut quotes_changed, mut exchanges_changed, mut accounts) = (0u64, 0u64, 0u64);
     let mut received: BTreeMap<&str, Decimal> = BTreeMap::new();
     for line in text.lines() {
-        let s = quotient::account::from_json(line).expect("account");
+        let s = quotient::Snapshot::from_json(line).expect("account");
         accounts += 1;
         for platform in ["desktop", "mobile", "web"] {
             for kind in [RequestKind::Quote, RequestKind::Exchange] {
@@ -57,7 +60,7 @@ fn the_counts_match_an_independent_computation() {
                 let b = decide(&base, &s, &r, at, &options).expect("decides");
                 let h = decide(&head, &s, &r, at, &options).expect("decides");
                 let amounts =
-                    |d: &quotient::Decision<'_>| (d.outcome, d.quote.map(|q| q.to_amount));
+                    |d: &quotient::Decision<'_>| (d.outcome(), d.quote().map(|q| q.to_amount()));
                 if amounts(&b) != amounts(&h) {
                     if kind == RequestKind::Quote {
                         quotes_changed += 1;
@@ -66,8 +69,8 @@ fn the_counts_match_an_independent_computation() {
                     }
                 }
                 for (name, d) in [("base", &b), ("head", &h)] {
-                    if d.outcome == Outcome::Exchanged {
-                        *received.entry(name).or_default() += d.quote.expect("quote").to_amount;
+                    if d.outcome() == Outcome::Exchanged {
+                        *received.entry(name).or_default() += d.quote().expect("quote").to_amount();
                     }
                 }
             }

@@ -2,9 +2,10 @@
 //! per line (`#` lines are comments, an optional `  -- vars: {json}` suffix binds variables).
 //! The snapshot shows each expression with its value or its rendered diagnostics.
 
-use quotient::diag::render;
-use quotient::limits::Limits;
-use quotient::standalone;
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use quotient::Limits;
 
 #[test]
 fn expression_cases() {
@@ -19,11 +20,11 @@ fn expression_cases() {
                 Some((e, v)) => (e, serde_json::from_str(v).expect("vars are a JSON object")),
                 None => (line, serde_json::Map::new()),
             };
-            let evaluation = standalone::evaluate(expr, &vars, &Limits::default());
+            let evaluation = quotient::evaluate_expression(expr, &vars, &Limits::default());
             out.push_str(&format!(">>> {expr}\n"));
-            match evaluation.result {
-                Ok(v) => out.push_str(&format!("{v}\n")),
-                Err(ds) => out.push_str(&render::human_all(&ds, &evaluation.sources)),
+            match evaluation.value_text() {
+                Some(v) => out.push_str(&format!("{v}\n")),
+                None => out.push_str(&evaluation.render_human()),
             }
             out.push('\n');
         }

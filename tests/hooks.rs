@@ -2,13 +2,14 @@
 //! wrong result types, imports); the sandbox ends every runaway script with a clear error for
 //! that request only, and the next request on the same compiled policy still succeeds.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use quotient::diag::render;
-use quotient::eval::{DecideOptions, Outcome, ParamValue, Request, RequestKind, decide};
-use quotient::limits::Limits;
-use quotient::policy;
+use quotient::Limits;
+use quotient::{DecideOptions, Outcome, ParamValue, Request, RequestKind, decide};
 
 #[test]
 fn broken_hooks_report_located_diagnostics() {
@@ -17,13 +18,13 @@ fn broken_hooks_report_located_diagnostics() {
             "tests/inputs/hooks/{}",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("?")
         );
-        let loaded = policy::load_paths(
+        let loaded = quotient::load_paths(
             &[Path::new(env!("CARGO_MANIFEST_DIR")).join(&name)],
             &Limits::default(),
         );
         assert!(loaded.has_errors(), "{name} should not load");
-        assert!(loaded.policies.is_empty());
-        let text = render::human_all(&loaded.diagnostics, &loaded.sources);
+        assert!(loaded.policies().is_empty());
+        let text = loaded.render_human();
         // Paths are made relative so the snapshot is the same on every machine.
         let text = text.replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "");
         insta::assert_snapshot!(text);
@@ -46,14 +47,10 @@ fn use_feature(feature: &str) -> Request {
 
 #[test]
 fn runaway_hooks_end_in_a_clear_error_and_the_policy_keeps_working() {
-    let loaded = policy::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
-    assert!(
-        !loaded.has_errors(),
-        "{}",
-        render::human_all(&loaded.diagnostics, &loaded.sources)
-    );
+    let loaded = quotient::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
+    assert!(!loaded.has_errors(), "{}", loaded.render_human());
     let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
-    let account = quotient::account::from_json(ACCOUNT).expect("account");
+    let account = quotient::Snapshot::from_json(ACCOUNT).expect("account");
     let now: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().expect("instant");
     let options = DecideOptions::default();
     let mut lines = Vec::new();
@@ -72,7 +69,7 @@ fn runaway_hooks_end_in_a_clear_error_and_the_policy_keeps_working() {
         let d = decide(policy, &account, &request, now, &options).expect("decides");
         // Not a timing assertion: a hang would never get here; this only names the case.
         let _ = started.elapsed();
-        assert_eq!(d.outcome, Outcome::Error, "{feature}");
+        assert_eq!(d.outcome(), Outcome::Error, "{feature}");
         assert_eq!(d.reason_codes().collect::<Vec<_>>(), [code], "{feature}");
         assert!(!d.changes_state(), "{feature}: an error changes nothing");
         let report = d.report(policy, &account);
@@ -83,29 +80,26 @@ fn runaway_hooks_end_in_a_clear_error_and_the_policy_keeps_working() {
         // The same compiled policy answers the next request.
         let ordinary = use_feature("batch_export_expr");
         let next = decide(policy, &account, &ordinary, now, &options).expect("decides");
-        assert_eq!(next.outcome, Outcome::Allowed, "after {feature}");
+        assert_eq!(next.outcome(), Outcome::Allowed, "after {feature}");
     }
     insta::assert_snapshot!(lines.join("\n"));
 }
 
 #[test]
 fn a_hook_and_the_same_rule_as_an_expression_agree_and_explain_shows_the_hook() {
-    let loaded = policy::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
+    let loaded = quotient::load_str("sandbox.yaml", SANDBOX_POLICY, &Limits::default());
     let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
-    let account = quotient::account::from_json(ACCOUNT).expect("account");
+    let account = quotient::Snapshot::from_json(ACCOUNT).expect("account");
     let now: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().expect("instant");
-    let explain = DecideOptions {
-        explain: true,
-        ..DecideOptions::default()
-    };
+    let explain = DecideOptions::explaining(true);
     let (with_hook, with_expr) = (
         use_feature("batch_export_hook"),
         use_feature("batch_export_expr"),
     );
     let hook = decide(policy, &account, &with_hook, now, &explain).expect("decides");
     let expr = decide(policy, &account, &with_expr, now, &explain).expect("decides");
-    assert_eq!(hook.outcome, Outcome::Allowed);
-    let cost = |d: &quotient::Decision<'_>| d.use_detail.as_ref().and_then(|u| u.cost).map(|c| c.1);
+    assert_eq!(hook.outcome(), Outcome::Allowed);
+    let cost = |d: &quotient::Decision<'_>| d.cost();
     assert_eq!(cost(&hook), cost(&expr));
     assert_eq!(cost(&hook), Some(12.into()));
     let text = hook.report(policy, &account).to_text();
@@ -117,11 +111,12 @@ fn a_hook_and_the_same_rule_as_an_expression_agree_and_explain_shows_the_hook() 
 
 #[test]
 fn the_reference_policy_loyalty_hook_grows_with_tenure() {
-    let loaded = policy::load_paths(
+    let loaded = quotient::load_paths(
         &[Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/lumen-studio.yaml")],
         &Limits::default(),
     );
     let policy = loaded.single().and_then(|s| s.latest()).expect("loads");
+    // The allowance a hook computes is internal to the compiled policy (`unstable`).
     let plan = policy
         .plans
         .iter()
@@ -129,7 +124,7 @@ fn the_reference_policy_loyalty_hook_grows_with_tenure() {
         .expect("creator");
     let allowance = &plan.allowances[0];
     assert!(allowance.amount_hook.is_some());
-    let at = |k| quotient::hooks::allowance_amount(policy, allowance, k).map(|d| d.to_string());
+    let at = |k| policy.allowance_amount(allowance, k).map(|d| d.to_string());
     assert_eq!(at(0).as_deref(), Some("500"));
     assert_eq!(at(5).as_deref(), Some("550"));
     assert_eq!(at(10).as_deref(), Some("600"));

@@ -8,12 +8,15 @@
 //! `policies/lumen-studio.yaml` and a small Lumen account, for the parameter types CapCut does
 //! not declare. Everything is decided at 2026-04-02T10:00:00Z.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::sync::Arc;
 
 use quotient::Policy;
-use quotient::account::{self, Snapshot};
-use quotient::eval::{DecideOptions, Request, decide};
+use quotient::Snapshot;
+use quotient::{DecideOptions, Request, decide};
 
 const AT: &str = "2026-04-02T10:00:00Z";
 
@@ -36,7 +39,7 @@ fn at() -> chrono::DateTime<chrono::Utc> {
 fn sample_account() -> Snapshot {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/accounts/pro-midcycle.json");
     let text = std::fs::read_to_string(path).expect("readable");
-    quotient::document::read("pro-midcycle.json", &text).expect("the sample account reads")
+    quotient::read_document("pro-midcycle.json", &text).expect("the sample account reads")
 }
 
 /// The file's name alone, so that snapshots do not depend on where the repository is.
@@ -50,7 +53,7 @@ fn file_name(path: &Path) -> &str {
 fn request_error(path: &Path, policy: &Policy, snapshot: &Snapshot) -> String {
     let name = file_name(path);
     let text = std::fs::read_to_string(path).expect("readable");
-    let request: Request = match quotient::document::read_record(name, &text) {
+    let request: Request = match quotient::read_record(name, &text) {
         Ok(r) => r,
         Err(e) => return e.to_string(),
     };
@@ -65,8 +68,9 @@ fn malformed_requests_get_located_errors() {
     let capcut = load("policies/capcut-pro.yaml");
     let lumen = load("policies/lumen-studio.yaml");
     let capcut_account = sample_account();
-    let lumen_account = account::from_json(LUMEN_ACCOUNT).expect("the Lumen account reads");
-    assert!(account::validate(&lumen_account, &lumen).is_empty());
+    let lumen_account =
+        quotient::Snapshot::from_json(LUMEN_ACCOUNT).expect("the Lumen account reads");
+    assert!(quotient::validate(&lumen_account, &lumen).is_empty());
     insta::glob!("inputs/requests/*", |path| {
         let (policy, snapshot) = if file_name(path).starts_with("lumen_") {
             (&lumen, &lumen_account)
@@ -93,16 +97,16 @@ const EVERY_KIND: [&str; 5] = [
 fn account_errors(path: &Path, policy: &Policy) -> Vec<String> {
     let name = file_name(path);
     let text = std::fs::read_to_string(path).expect("readable");
-    let snapshot: Snapshot = match quotient::document::read_record(name, &text) {
+    let snapshot: Snapshot = match quotient::read_record(name, &text) {
         Ok(s) => s,
         Err(e) => return vec![e.to_string()],
     };
-    let mut out: Vec<String> = account::validate(&snapshot, policy)
+    let mut out: Vec<String> = quotient::validate(&snapshot, policy)
         .iter()
         .map(|p| format!("{name}: {p}"))
         .collect();
     for request in &EVERY_KIND[..2] {
-        let request = quotient::eval::request_from_json(request).expect("the request reads");
+        let request = quotient::Request::from_json(request).expect("the request reads");
         if let Err(e) = decide(policy, &snapshot, &request, at(), &DecideOptions::default()) {
             let kind = request.kind.as_str();
             out.push(format!("{name}: deciding a {kind}: {e}"));
@@ -132,14 +136,13 @@ fn every_account_of_the_corpus_decides_or_errs_without_panicking() {
     for entry in std::fs::read_dir(dir).expect("tests/inputs/accounts exists") {
         let path = entry.expect("entry").path();
         let text = std::fs::read_to_string(&path).expect("readable");
-        let Ok(snapshot) = quotient::document::read::<Snapshot>(file_name(&path), &text) else {
+        let Ok(snapshot) = quotient::read_document::<Snapshot>(file_name(&path), &text) else {
             continue;
         };
         // Now, and a year later (a rollover catching up, quotes in a later cycle).
         for now in [at(), at() + chrono::Duration::days(365)] {
             for request in EVERY_KIND {
-                let request =
-                    quotient::eval::request_from_json(request).expect("the request reads");
+                let request = quotient::Request::from_json(request).expect("the request reads");
                 let _ = decide(&capcut, &snapshot, &request, now, &DecideOptions::default());
                 decided += 1;
             }

@@ -2,14 +2,16 @@
 //! every allocation made on this test's thread while `decide` runs. (Explaining a decision and
 //! building its report do allocate; they are not counted here.)
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use quotient::eval::{DecideOptions, Outcome, ParamValue, Request, RequestKind, decide};
-use quotient::limits::Limits;
-use quotient::policy;
+use quotient::Limits;
+use quotient::{DecideOptions, Outcome, ParamValue, Request, RequestKind, decide};
 
 struct Counting;
 
@@ -48,14 +50,14 @@ fn allocations_during<T>(f: impl FnOnce() -> T) -> (T, u64) {
 #[test]
 fn deciding_a_feature_use_does_not_allocate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded = policy::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
+    let loaded = quotient::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
     let policy = loaded
         .single()
         .and_then(|s| s.latest())
         .expect("capcut-pro loads");
     let text = std::fs::read_to_string(root.join("examples/accounts/pro-midcycle.json"))
         .expect("sample account");
-    let snapshot = quotient::account::from_json(&text).expect("sample account reads");
+    let snapshot = quotient::Snapshot::from_json(&text).expect("sample account reads");
     let now: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().expect("instant");
     let options = DecideOptions::default();
 
@@ -73,15 +75,12 @@ fn deciding_a_feature_use_does_not_allocate() {
         let (decision, count) =
             allocations_during(|| decide(policy, &snapshot, request, now, &options));
         let decision = decision.expect("decides");
-        assert_eq!(decision.outcome, Outcome::Allowed, "{request:?}");
+        assert_eq!(decision.outcome(), Outcome::Allowed, "{request:?}");
         assert_eq!(count, 0, "deciding {request:?} allocated {count} times");
     }
 
     // The counter does count: explaining builds a trace on the heap.
-    let explain = DecideOptions {
-        explain: true,
-        ..options
-    };
+    let explain = DecideOptions::explaining(true);
     let (_, count) = allocations_during(|| decide(policy, &snapshot, &cases[0], now, &explain));
     assert!(count > 0, "the counting allocator saw nothing");
 }

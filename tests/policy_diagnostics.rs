@@ -2,9 +2,10 @@
 //! snapshotted as rendered for people, and each `# expect: CODE `text`` line at the top of a
 //! case must be met by a diagnostic with that code whose span covers exactly `text`.
 
-use quotient::diag::render;
-use quotient::limits::Limits;
-use quotient::policy;
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use quotient::Limits;
 
 /// `# expect: E0100 `credits`` -> ("E0100", "credits")
 fn expectations(text: &str) -> Vec<(String, String)> {
@@ -26,12 +27,12 @@ fn broken_policies_report_located_diagnostics() {
         let bytes = std::fs::read(path).expect("test input is readable");
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let name = format!("tests/inputs/policies/{file_name}");
-        let loaded = policy::load_bytes(&name, &bytes, &Limits::default());
+        let loaded = quotient::load_bytes(&name, &bytes, &Limits::default());
         let fail = |m: String| failures.borrow_mut().push(m);
         if !loaded.has_errors() {
             fail(format!("{name} should not load"));
         }
-        if !loaded.policies.is_empty() {
+        if !loaded.policies().is_empty() {
             fail(format!(
                 "{name}: a policy with errors must not be handed out"
             ));
@@ -43,20 +44,19 @@ fn broken_policies_report_located_diagnostics() {
             fail(format!("{name} has no `# expect:` line"));
         }
         for (code, covered) in &wanted {
-            let hit = loaded.diagnostics.iter().any(|d| {
-                d.code.id() == code
-                    && d.span.is_some_and(|s| {
-                        text.get(s.start as usize..s.end as usize) == Some(covered.as_str())
-                    })
+            let hit = loaded.diagnostics().iter().any(|d| {
+                d.code().id() == code
+                    && d.byte_range()
+                        .is_some_and(|r| text.get(r) == Some(covered.as_str()))
             });
             if !hit {
                 fail(format!(
                     "{name}: no {code} diagnostic covering `{covered}`; got:\n{}",
-                    render::human_all(&loaded.diagnostics, &loaded.sources)
+                    loaded.render_human()
                 ));
             }
         }
-        insta::assert_snapshot!(render::human_all(&loaded.diagnostics, &loaded.sources));
+        insta::assert_snapshot!(loaded.render_human());
     });
     let failures = failures.into_inner();
     assert!(
@@ -70,13 +70,9 @@ fn broken_policies_report_located_diagnostics() {
 #[test]
 fn reference_policies_load_cleanly() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    let loaded = policy::load_paths(&[dir], &Limits::default());
-    assert!(
-        loaded.diagnostics.is_empty(),
-        "{}",
-        render::human_all(&loaded.diagnostics, &loaded.sources)
-    );
-    let mut names: Vec<&str> = loaded.policies.iter().map(|p| p.name.as_str()).collect();
+    let loaded = quotient::load_paths(&[dir], &Limits::default());
+    assert!(loaded.diagnostics().is_empty(), "{}", loaded.render_human());
+    let mut names: Vec<&str> = loaded.policies().iter().map(|p| p.name()).collect();
     names.sort();
     assert_eq!(names, ["capcut-pro", "lumen-studio"]);
 }

@@ -3,13 +3,17 @@
 //! small committed corpus, one line each, so a change to a policy shows up as a reviewable diff.
 //! The first test is the README's "Testing policy changes in CI" example, verbatim.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 // README example: start
-use quotient::{Limits, corpus, policy, testing};
+use quotient::testing::corpus;
+use quotient::{Limits, testing};
 
 #[test]
 fn capcut_pro_decisions_over_the_sample_corpus() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded = policy::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
+    let loaded = quotient::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
     let policy = loaded
         .single()
         .and_then(|set| set.latest())
@@ -28,7 +32,7 @@ fn capcut_pro_decisions_over_the_sample_corpus() {
 #[test]
 fn lumen_studio_decisions_over_the_sample_corpus() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded = policy::load_paths(
+    let loaded = quotient::load_paths(
         &[root.join("policies/lumen-studio.yaml")],
         &Limits::default(),
     );

@@ -2,6 +2,9 @@
 //! deliberately broken copy fails with each case's `file:line` and a readable difference; too
 //! little coverage fails `--min-coverage`; a malformed test file is refused with its location.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 /// `quotient test <args>`: the exit code and everything printed, as a person sees it.

@@ -1,5 +1,5 @@
 //! Data-driven scenarios: each file under `tests/inputs/scenarios/` is a timeline script (the
-//! `quotient::timeline::Script` format, with its starting account inline under `account:`) that
+//! `quotient::testing::timeline::Script` format, with its starting account inline under `account:`) that
 //! is played against one policy, and the whole result is snapshot-tested.
 //!
 //! Which policy: a scenario file has one extra top-level line, `policy: <path>`, naming the
@@ -16,11 +16,14 @@
 //! Every scenario also checks that replaying the ledger onto the starting account gives exactly
 //! the final account, and that every unit's ledger totals balance.
 
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
+use quotient::DecideOptions;
 use quotient::Limits;
-use quotient::eval::DecideOptions;
-use quotient::timeline::{self, Script};
+use quotient::testing::timeline::{self, Script};
 
 /// Splits the `policy: <path>` line out of a scenario file: the policy path, and the text with a
 /// blank line in its place.
@@ -63,14 +66,14 @@ fn scenarios() {
             "{name}: a scenario starts with a comment saying what it demonstrates"
         );
         let (policy_path, yaml) = split_policy_line(&name, &text);
-        let script: Script = quotient::document::read(&name, &yaml)
+        let script: Script = quotient::read_document(&name, &yaml)
             .unwrap_or_else(|e| panic!("{name}: the scenario does not read: {e}"));
 
-        let loaded = quotient::policy::load_paths(&[root.join(&policy_path)], &Limits::default());
+        let loaded = quotient::load_paths(&[root.join(&policy_path)], &Limits::default());
         assert!(
             !loaded.has_errors(),
             "{name}: the policy {policy_path} does not load: {:?}",
-            loaded.diagnostics
+            loaded.diagnostics()
         );
         let policies = loaded
             .single()
@@ -91,7 +94,7 @@ fn scenarios() {
         );
         // Conservation: per unit, what the ledger added less what it took is the change in the
         // remaining amounts.
-        let totals = quotient::ledger::totals(&played.ledger);
+        let totals = quotient::ledger::totals(&played.ledger).expect("the ledger adds up");
         for (unit, t) in &totals {
             let remaining = |s: &quotient::Snapshot| -> rust_decimal::Decimal {
                 s.grants
@@ -101,7 +104,7 @@ fn scenarios() {
                     .sum()
             };
             assert_eq!(
-                remaining(&start) + t.net(),
+                remaining(&start) + t.net().expect("the totals fit"),
                 remaining(&played.account),
                 "{name}: the ledger for `{unit}` does not balance: {t:?}"
             );
@@ -132,13 +135,12 @@ fn render(policy_path: &str, script: &Script, played: &timeline::Timeline) -> St
 /// account version that applying the use makes: "Exchange now" with that very quote executes.
 #[test]
 fn an_offers_quote_can_be_accepted_after_the_use() {
-    use quotient::eval::{Outcome, QuoteRef, Request, RequestKind};
+    use quotient::{Outcome, QuoteRef, Request, RequestKind};
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded =
-        quotient::policy::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
+    let loaded = quotient::load_paths(&[root.join("policies/capcut-pro.yaml")], &Limits::default());
     let policies = loaded.single().expect("capcut-pro loads");
-    let account: quotient::Snapshot = quotient::document::read(
+    let account: quotient::Snapshot = quotient::read_document(
         "account.json",
         r#"{"id": "acct-offer-quote", "plan": "pro", "status": "active",
             "time_zone": "America/New_York", "anchor": "2026-01-31T15:00:00Z",
@@ -159,39 +161,37 @@ fn an_offers_quote_can_be_accepted_after_the_use() {
     let mut use_image = Request::new("u1", RequestKind::Use).on("web");
     use_image.feature = Some("ai_image_generation".into());
     let used = quotient::decide(policy, &account, &use_image, now, &options).expect("decides");
-    assert_eq!(used.outcome, Outcome::Allowed);
-    let offer = used
-        .use_detail
-        .as_ref()
-        .and_then(|u| u.offer)
+    assert_eq!(used.outcome(), Outcome::Allowed);
+    let offer = *used
+        .offer()
         .expect("web shows the offer with Pro uses left")
-        .quote;
+        .quote();
     let shown = used
         .report(policy, &account)
         .offer
         .expect("the offer is reported")
         .quote;
-    assert_eq!(offer.from_amount, rust_decimal::Decimal::from(37));
-    assert_eq!(offer.to_amount, rust_decimal::Decimal::from(29));
+    assert_eq!(offer.from_amount(), rust_decimal::Decimal::from(37));
+    assert_eq!(offer.to_amount(), rust_decimal::Decimal::from(29));
     let after_use = quotient::apply(policy, &account, &used).expect("applies");
-    assert_eq!(offer.balance_version, after_use.snapshot.version);
+    assert_eq!(offer.balance_version(), after_use.snapshot.version);
 
     let later = at("2026-04-02T10:01:00Z");
     let mut exchange = Request::new("x1", RequestKind::Exchange).on("web");
     exchange.confirm = true;
     exchange.quote = Some(QuoteRef {
         exchange: shown.exchange,
-        cycle: offer.cycle,
+        cycle: offer.cycle(),
         policy_version: shown.policy_version,
-        balance_version: offer.balance_version,
-        valid_until: offer.valid_until,
-        from_amount: offer.from_amount,
-        to_amount: offer.to_amount,
+        balance_version: offer.balance_version(),
+        valid_until: offer.valid_until(),
+        from_amount: offer.from_amount(),
+        to_amount: offer.to_amount(),
     });
     let done =
         quotient::decide(policy, &after_use.snapshot, &exchange, later, &options).expect("decides");
     assert_eq!(
-        done.outcome,
+        done.outcome(),
         Outcome::Exchanged,
         "{}",
         done.report(policy, &after_use.snapshot).to_text()

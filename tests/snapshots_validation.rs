@@ -2,7 +2,9 @@
 //! with the field it is in (or the line and column for JSON that does not parse). The sample
 //! accounts in `examples/accounts/` are valid.
 
-use quotient::account;
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 mod common;
@@ -12,8 +14,8 @@ fn capcut() -> std::sync::Arc<quotient::Policy> {
 }
 
 fn problems(text: &str, policy: &quotient::Policy) -> Vec<String> {
-    match account::from_json(text) {
-        Ok(s) => account::validate(&s, policy)
+    match quotient::Snapshot::from_json(text) {
+        Ok(s) => quotient::validate(&s, policy)
             .iter()
             .map(ToString::to_string)
             .collect(),

@@ -1,9 +1,12 @@
 //! Several versions of one policy in a directory: the version in force at an instant decides,
 //! and two versions taking effect at the same instant are an error.
 
-use quotient::diag::Code;
-use quotient::limits::Limits;
-use quotient::policy::{self, Policy};
+// Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use quotient::Code;
+use quotient::Limits;
+use quotient::{Policy, PolicySet};
 use std::path::Path;
 
 fn dir(name: &str) -> std::path::PathBuf {
@@ -14,13 +17,17 @@ fn dir(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn the_version_in_force_decides() {
-    let loaded = policy::load_paths(&[dir("capcut")], &Limits::default());
-    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let loaded = quotient::load_paths(&[dir("capcut")], &Limits::default());
+    assert!(
+        loaded.diagnostics().is_empty(),
+        "{:?}",
+        loaded.diagnostics()
+    );
     let set = loaded.single().expect("one policy with two versions");
     assert_eq!(set.versions().len(), 2);
     let at = |s: &str| {
         set.at(s.parse().expect("instant"))
-            .map(|p| p.version.clone())
+            .map(|p| p.version().to_string())
     };
     assert_eq!(
         at("2026-03-01T00:00:00Z"),
@@ -33,20 +40,21 @@ fn the_version_in_force_decides() {
     let june = set
         .at("2026-07-01T00:00:00Z".parse().expect("instant"))
         .expect("june version");
+    // The ratio is internal to the compiled policy (`unstable`).
     assert_eq!(june.exchanges[0].ratio.to.to_string(), "35");
 }
 
 #[test]
 fn two_versions_at_the_same_instant_conflict() {
-    let loaded = policy::load_paths(&[dir("conflict")], &Limits::default());
-    assert!(loaded.policies.is_empty());
+    let loaded = quotient::load_paths(&[dir("conflict")], &Limits::default());
+    assert!(loaded.policies().is_empty());
     assert!(
         loaded
-            .diagnostics
+            .diagnostics()
             .iter()
-            .any(|d| d.code == Code::VersionConflict),
+            .any(|d| d.code() == Code::VersionConflict),
         "{:?}",
-        loaded.diagnostics
+        loaded.diagnostics()
     );
 }
 
@@ -54,5 +62,5 @@ fn two_versions_at_the_same_instant_conflict() {
 fn compiled_policies_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Policy>();
-    assert_send_sync::<policy::PolicySet>();
+    assert_send_sync::<PolicySet>();
 }

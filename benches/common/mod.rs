@@ -1,6 +1,9 @@
 //! The timing harness the benchmarks share (no benchmarking framework dependency): warm up, then
 //! time 15 batches and report the median time per call.
 
+// Test helpers may unwrap, expect and panic: a failure is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Instant;
 
 /// The median nanoseconds per call of `f`, over 15 batches of `batch` calls after a warm-up.

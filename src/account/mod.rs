@@ -14,7 +14,9 @@ use crate::amount;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
+    /// The account's id.
     pub id: String,
+    /// The plan it subscribes to (a plan named in the policy).
     pub plan: String,
     /// `active`, `cancelled`, `past_due`, ... (policies compare it as text).
     pub status: String,
@@ -33,6 +35,7 @@ pub struct Snapshot {
     /// One-time and repeatable exchanges done, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<ExchangeRecord>,
+    /// Its grants (lots), live and not yet live.
     #[serde(default)]
     pub grants: Vec<Grant>,
 }
@@ -41,13 +44,17 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeRecord {
+    /// The exchange's name.
     pub exchange: String,
+    /// When it was executed.
     #[serde(deserialize_with = "instant::deserialize")]
     pub at: DateTime<Utc>,
     /// The policy version that decided it.
     pub policy_version: String,
+    /// How much of the source unit was converted.
     #[serde(with = "amount")]
     pub converted: Decimal,
+    /// How much of the target unit was received.
     #[serde(with = "amount")]
     pub received: Decimal,
 }
@@ -56,9 +63,13 @@ pub struct ExchangeRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantSource {
+    /// A cycle's allowance.
     Allowance,
+    /// Received from an exchange.
     Exchange,
+    /// Bought or given outside the cycle (imported with the snapshot).
     TopUp,
+    /// Carried over from an ended allowance.
     Rollover,
 }
 
@@ -66,18 +77,25 @@ pub enum GrantSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
+    /// The grant's id, unique within the account.
     pub id: String,
+    /// The unit it is counted in.
     pub unit: String,
+    /// How much was granted.
     #[serde(with = "amount")]
     pub amount: Decimal,
+    /// How much is left (`0 ..= amount`).
     #[serde(with = "amount")]
     pub remaining: Decimal,
+    /// From when it can pay.
     #[serde(deserialize_with = "instant::deserialize")]
     pub effective: DateTime<Utc>,
     /// `None`: never expires.
     #[serde(default, deserialize_with = "instant::deserialize_option")]
     pub expires: Option<DateTime<Utc>>,
+    /// Where it came from.
     pub source: GrantSource,
+    /// Its burn-down priority (higher pays first when the policy orders by priority).
     #[serde(default)]
     pub priority: i32,
 }

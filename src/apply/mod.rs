@@ -1,8 +1,10 @@
 //! Applying a decision: the new snapshot (version + 1) and its ledger group, or an error and no
 //! change at all. Apply works on a copy and hands it out only after checking that every grant
-//! stays within `0 ..= amount` and that every unit's ledger balances, so a transition is never
-//! half-applied. It refuses a decision made on another snapshot version, which is what keeps a
-//! one-time exchange to one under any interleaving of requests.
+//! stays within `0 ..= amount`, that every unit's ledger balances and that the new snapshot
+//! passes [`validate`](crate::validate), so a transition is never half-applied and nothing it
+//! writes is refused on the next read. It refuses a decision made for another account, under
+//! another policy version or on another snapshot version; the last is what keeps a one-time
+//! exchange to one under any interleaving of requests.
 
 use rust_decimal::Decimal;
 
@@ -14,26 +16,62 @@ use crate::policy::Policy;
 /// A new snapshot and the ledger group that leads to it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Transition {
+    /// The account after the transition (`version + 1`).
     pub snapshot: Snapshot,
+    /// The ledger entries that lead to it, as one group.
     pub ledger: LedgerGroup,
 }
 
+/// Why a decision was not applied; nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApplyError {
+    /// The decision was made for another account.
+    #[error("the decision was made for account `{decided_for}`, not `{given}`")]
+    OtherAccount {
+        /// The account it was made for.
+        decided_for: String,
+        /// The account of the snapshot given to apply.
+        given: String,
+    },
+    /// The decision was made under another policy or policy version.
+    #[error("the decision was made under policy {decided_under}, not {given}; decide again")]
+    OtherPolicy {
+        /// `name version` of the policy that decided.
+        decided_under: String,
+        /// `name version` of the policy given to apply.
+        given: String,
+    },
     /// The decision was made on another version of the account.
     #[error(
         "the decision was made on version {decided_on} of the account, which is now at version {now}; decide again"
     )]
-    StaleSnapshot { decided_on: u64, now: u64 },
+    StaleSnapshot {
+        /// The version the decision was made on.
+        decided_on: u64,
+        /// The version of the snapshot given to apply.
+        now: u64,
+    },
     /// The decision changes nothing (a denial, a quote, a hand-off, ...).
     #[error("a `{}` decision changes nothing to apply", .0.as_str())]
     NothingToApply(Outcome),
     /// The one-time exchange is already recorded.
     #[error("the one-time exchange `{0}` was already done")]
     AlreadyExchanged(String),
-    /// The decision does not fit the snapshot (it was made for another account or policy).
+    /// The decision does not fit the snapshot.
     #[error("the decision does not fit the snapshot: {0}")]
     Inconsistent(String),
+    /// The snapshot the transition would write does not pass validation (it would be refused
+    /// when read back); nothing was applied.
+    #[error("the transition would write a snapshot that does not validate: {}", list(.0))]
+    WouldNotValidate(Vec<crate::eval::SnapshotProblem>),
+}
+
+fn list(problems: &[crate::eval::SnapshotProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Applies `decision`, made on `snapshot` under `policy`.
@@ -42,6 +80,18 @@ pub fn apply(
     snapshot: &Snapshot,
     decision: &Decision<'_>,
 ) -> Result<Transition, ApplyError> {
+    if decision.account != snapshot.id {
+        return Err(ApplyError::OtherAccount {
+            decided_for: decision.account.to_string(),
+            given: snapshot.id.clone(),
+        });
+    }
+    if decision.policy != policy.name || decision.policy_version != policy.version {
+        return Err(ApplyError::OtherPolicy {
+            decided_under: format!("`{}` {}", decision.policy, decision.policy_version),
+            given: format!("`{}` {}", policy.name, policy.version),
+        });
+    }
     if decision.based_on != snapshot.version {
         return Err(ApplyError::StaleSnapshot {
             decided_on: decision.based_on,
@@ -172,8 +222,11 @@ pub fn apply(
                             .new_grants
                             .get(j)
                             .ok_or_else(|| bad(format!("no new grant {j}")))?;
-                        if g.amount < Decimal::ZERO {
-                            return Err(bad("a negative grant".into()));
+                        if !crate::amount::in_range(g.amount) {
+                            return Err(bad(format!(
+                                "a new grant of {} is outside 0 to 10^15",
+                                g.amount
+                            )));
                         }
                         let unit = unit_name(g.unit)?;
                         // Carried amounts pay before a fresh allowance expiring at the same time.
@@ -251,6 +304,10 @@ pub fn apply(
         keep
     });
     check_balanced(snapshot, &next, &entries)?;
+    let problems = crate::eval::validate(&next, policy);
+    if !problems.is_empty() {
+        return Err(ApplyError::WouldNotValidate(problems));
+    }
     Ok(Transition {
         ledger: LedgerGroup {
             account: snapshot.id.clone(),

@@ -6,7 +6,7 @@ mod checker;
 mod scope;
 mod types;
 
-pub use scope::{Entry, Scope, ScopeNode};
+pub use scope::Scope;
 pub use types::{Type, UnitId};
 
 use crate::diag::Diagnostic;

@@ -8,8 +8,6 @@ use crate::expr::Slot;
 pub struct Entry {
     pub name: String,
     pub node: ScopeNode,
-    /// What this name is, shown when it is misused.
-    pub doc: &'static str,
     /// For groups whose members are policy names (units, exchanges): the code and noun to
     /// report an unknown member with, like `E0100 unknown unit`.
     pub members: Option<(crate::diag::Code, &'static str)>,
@@ -39,7 +37,7 @@ impl Scope {
     }
 
     /// Declares a fact at a dotted path (`account.plan`), creating groups on the way.
-    pub fn fact(&mut self, path: &str, slot: Slot, ty: Type, doc: &'static str) -> &mut Self {
+    pub fn fact(&mut self, path: &str, slot: Slot, ty: Type) -> &mut Self {
         let mut entries = &mut self.roots;
         let mut parts = path.split('.').peekable();
         while let Some(part) = parts.next() {
@@ -58,7 +56,6 @@ impl Scope {
                     entries.push(Entry {
                         name: part.to_string(),
                         node,
-                        doc: if last { doc } else { "" },
                         members: None,
                     });
                     entries.len() - 1
@@ -74,7 +71,7 @@ impl Scope {
 
     /// Declares a group at a dotted path (possibly empty), so that `balance` or
     /// `account.exchanged` exist even when the policy puts nothing in them.
-    pub fn group(&mut self, path: &str, doc: &'static str) -> &mut Self {
+    pub fn group(&mut self, path: &str) -> &mut Self {
         let mut entries = &mut self.roots;
         for part in path.split('.') {
             let pos = match entries.iter().position(|e| e.name == part) {
@@ -83,7 +80,6 @@ impl Scope {
                     entries.push(Entry {
                         name: part.to_string(),
                         node: ScopeNode::Group(Vec::new()),
-                        doc,
                         members: None,
                     });
                     entries.len() - 1
@@ -126,9 +122,5 @@ impl Scope {
     pub fn elsewhere(&mut self, name: &str, help: impl Into<String>) -> &mut Self {
         self.elsewhere.push((name.to_string(), help.into()));
         self
-    }
-
-    pub fn units(&self) -> &[String] {
-        &self.units
     }
 }

@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 
 use super::input::{self, instant};
 use super::{Args, exit};
-use crate::corpus;
+use quotient::testing::corpus;
 
 /// The instant corpora are positioned at when `--at` is not given (fixed, so the same seed gives
 /// the same file whenever it is run).
@@ -19,8 +19,8 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let count: u64 = count
         .parse()
         .map_err(|_| format!("`--count` must be a whole number, found `{count}`"))?;
-    if count > corpus::MAX_ACCOUNTS {
-        return Err(format!("`--count` is at most {}", corpus::MAX_ACCOUNTS));
+    if count > quotient::MAX_ACCOUNTS {
+        return Err(format!("`--count` is at most {}", quotient::MAX_ACCOUNTS));
     }
     let seed = match args.value("seed")? {
         Some(s) => s

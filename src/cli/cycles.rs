@@ -5,8 +5,7 @@ use std::io::Write;
 
 use super::input::instant;
 use super::{Args, exit};
-use crate::cycle::Calendar;
-use crate::policy::Period;
+use quotient::{Calendar, Period};
 
 pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let anchor = args

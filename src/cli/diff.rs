@@ -9,8 +9,8 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use super::corpus::DEFAULT_AT;
 use super::input::{self, instant};
 use super::{Args, exit};
-use crate::diff::{Diff, markdown};
-use crate::eval::Request;
+use quotient::Request;
+use quotient::testing::diff::{Diff, markdown};
 
 /// `[#########-----------]  45%  45000 of 100000 accounts`
 fn bar(done: usize, total: usize) -> String {
@@ -62,7 +62,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let requests = match &requests_path {
         Some(path) => {
             let text = input::read_file(path)?;
-            match crate::document::read::<Vec<Request>>(path, &text) {
+            match quotient::read_document::<Vec<Request>>(path, &text) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     let _ = writeln!(err, "error: {e}");
@@ -85,7 +85,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         0
     };
     let mut diff = Diff::new(base, head, at, requests);
-    for (n, account) in crate::corpus::read_jsonl(BufReader::new(open()?)).enumerate() {
+    for (n, account) in quotient::testing::corpus::read_jsonl(BufReader::new(open()?)).enumerate() {
         let account = match account {
             Ok(a) => a,
             Err(e) => {
@@ -102,7 +102,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         let _ = writeln!(err, "\r{}", bar(total, total));
     }
     let report = diff.finish();
-    input::print(out, json, &report, || markdown::render(&report))?;
+    input::print(out, json, &report, || markdown(&report))?;
     Ok(if report.has_changes() {
         CHANGED
     } else {

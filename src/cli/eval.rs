@@ -10,8 +10,7 @@ use chrono::Utc;
 
 use super::input::{self, instant};
 use super::{Args, exit};
-use crate::apply::apply;
-use crate::eval::{DecideOptions, Request, decide};
+use quotient::{DecideOptions, Request, apply, decide};
 
 pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let policy_path = args
@@ -47,7 +46,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     } else {
         (request_arg.clone(), input::read_file(&request_arg)?)
     };
-    let request: Request = match crate::document::read_record(&name, &text) {
+    let request: Request = match quotient::read_record(&name, &text) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -62,10 +61,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let Some(policy) = input::in_force(&set, at, err) else {
         return Ok(exit::ERRORS);
     };
-    let options = DecideOptions {
-        explain,
-        ..DecideOptions::default()
-    };
+    let options = DecideOptions::explaining(explain);
     let account_path = match (account_path, corpus_path) {
         (Some(a), None) => a,
         (None, Some(corpus)) => {
@@ -122,7 +118,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
 /// Decides `request` for every account of a JSON Lines corpus, one JSON line per decision (or per
 /// error, with the account's line number), without holding more than one account in memory.
 fn stream(
-    policy: &crate::policy::Policy,
+    policy: &quotient::Policy,
     corpus: &str,
     request: &Request,
     at: chrono::DateTime<Utc>,
@@ -133,7 +129,9 @@ fn stream(
     let file = std::fs::File::open(corpus).map_err(|e| format!("cannot read `{corpus}`: {e}"))?;
     let mut out = std::io::BufWriter::new(out);
     let mut code = exit::OK;
-    for (n, account) in crate::corpus::read_jsonl(std::io::BufReader::new(file)).enumerate() {
+    for (n, account) in
+        quotient::testing::corpus::read_jsonl(std::io::BufReader::new(file)).enumerate()
+    {
         let line = match account {
             Err(e) => {
                 let _ = writeln!(err, "error: {corpus}: {e}");

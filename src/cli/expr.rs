@@ -3,9 +3,7 @@
 use std::io::Write;
 
 use super::{Args, exit};
-use crate::diag::render;
-use crate::limits::Limits;
-use crate::standalone;
+use quotient::Limits;
 
 pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let vars = match args.value("vars")? {
@@ -20,14 +18,14 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         return Err("`expr` needs an expression".into());
     };
     std::mem::replace(args, Args::new(Vec::new())).finish()?;
-    let evaluation = standalone::evaluate(&text, &vars, &Limits::default());
-    match evaluation.result {
-        Ok(v) => {
+    let evaluation = quotient::evaluate_expression(&text, &vars, &Limits::default());
+    match evaluation.value_text() {
+        Some(v) => {
             let _ = writeln!(out, "{v}");
             Ok(exit::OK)
         }
-        Err(ds) => {
-            let _ = write!(err, "{}", render::human_all(&ds, &evaluation.sources));
+        None => {
+            let _ = write!(err, "{}", evaluation.render_human());
             Ok(exit::ERRORS)
         }
     }

@@ -6,11 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::account::Snapshot;
-use crate::diag::render;
-use crate::eval::validate;
-use crate::limits::Limits;
-use crate::policy::{self, Policy, PolicySet};
+use quotient::{Limits, Policy, PolicySet, Snapshot, validate};
 
 /// `--name <instant>` as RFC 3339.
 pub fn instant(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
@@ -28,12 +24,8 @@ pub fn read_file(path: &str) -> Result<String, String> {
 
 /// Loads the one policy (all its versions) under `path`, printing every diagnostic to `err`.
 pub fn policy_set(path: &str, err: &mut dyn Write) -> Option<PolicySet> {
-    let loaded = policy::load_paths(&[PathBuf::from(path)], &Limits::default());
-    let _ = write!(
-        err,
-        "{}",
-        render::human_all(&loaded.diagnostics, &loaded.sources)
-    );
+    let loaded = quotient::load_paths(&[PathBuf::from(path)], &Limits::default());
+    let _ = write!(err, "{}", loaded.render_human());
     if loaded.has_errors() {
         return None;
     }
@@ -43,7 +35,7 @@ pub fn policy_set(path: &str, err: &mut dyn Write) -> Option<PolicySet> {
             let _ = writeln!(
                 err,
                 "error: `{path}` holds {} policies; name one policy's file or directory",
-                loaded.policies.len()
+                loaded.policies().len()
             );
             None
         }
@@ -60,7 +52,7 @@ pub fn account(path: &str, policy: &Policy, err: &mut dyn Write) -> Option<Snaps
             return None;
         }
     };
-    let snapshot: Snapshot = match crate::document::read_record(path, &text) {
+    let snapshot: Snapshot = match quotient::read_record(path, &text) {
         Ok(s) => s,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -88,7 +80,7 @@ pub fn in_force<'s>(
         let _ = writeln!(
             err,
             "error: no version of `{}` is in force at {}",
-            set.name,
+            set.name(),
             at.to_rfc3339()
         );
     }

@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Args, exit};
-use crate::limits::Limits;
-use crate::testing;
+use quotient::{Limits, testing};
 
 pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let min = match args.value("min-coverage")? {

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use super::input;
 use super::{Args, exit};
-use crate::eval::DecideOptions;
-use crate::timeline::{Script, play};
+use quotient::DecideOptions;
+use quotient::testing::timeline::{Script, play};
 
 pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let policy_path = args
@@ -26,7 +26,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         return Ok(exit::ERRORS);
     };
     let text = input::read_file(&script_path)?;
-    let script: Script = match crate::document::read_record(&script_path, &text) {
+    let script: Script = match quotient::read_record(&script_path, &text) {
         Ok(s) => s,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -44,7 +44,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             None => return Ok(exit::ERRORS),
         },
         (None, Some(a)) => {
-            let problems = crate::eval::validate(a, policy);
+            let problems = quotient::validate(a, policy);
             if !problems.is_empty() {
                 for p in problems {
                     let _ = writeln!(err, "error: {script_path}: account.{p}");
@@ -55,10 +55,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
         (None, None) => return Err("give `--account <file>` or an `account` in the script".into()),
     };
-    let options = DecideOptions {
-        explain,
-        ..DecideOptions::default()
-    };
+    let options = DecideOptions::explaining(explain);
     let timeline = match play(&set, &account, &script, &options) {
         Ok(t) => t,
         Err(e) => {

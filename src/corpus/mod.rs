@@ -9,6 +9,7 @@
 
 mod rng;
 
+use crate::limits::{MAX_ACCOUNTS, MAX_DRAWS};
 use std::io::BufRead;
 
 use chrono::{DateTime, Duration, Utc};
@@ -33,12 +34,6 @@ pub const TIME_ZONES: [&str; 8] = [
     "Australia/Sydney",
     "Pacific/Auckland",
 ];
-
-/// Most draws for one account before it is left out.
-const MAX_DRAWS: usize = 16;
-
-/// Most accounts one corpus may hold.
-pub const MAX_ACCOUNTS: u64 = 100_000_000;
 
 /// Where in its cycle an account is at the corpus instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

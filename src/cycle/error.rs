@@ -11,6 +11,7 @@ pub enum CycleError {
     /// The time zone name is not in the IANA database.
     #[error("unknown time zone `{zone}`{}", hint(suggestion.as_deref()))]
     UnknownTimeZone {
+        /// The name given.
         zone: String,
         /// The nearest known zone name, when there is a plausible one.
         suggestion: Option<String>,
@@ -18,21 +19,39 @@ pub enum CycleError {
     /// The instant lies before the anchor, so no cycle contains it.
     #[error("`{at}` is before the billing anchor `{anchor}`")]
     BeforeAnchor {
+        /// The instant asked about.
         at: DateTime<Utc>,
+        /// The account's anchor.
         anchor: DateTime<Utc>,
     },
     /// The cycle index is negative or above the supported maximum.
     #[error("cycle {index} is out of range; cycles are numbered 0 to {max}")]
-    IndexOutOfRange { index: i64, max: i64 },
+    IndexOutOfRange {
+        /// The index asked for.
+        index: i64,
+        /// The highest index supported.
+        max: i64,
+    },
     /// More cycles were asked for at once than allowed.
     #[error("asked for {count} cycles at once; at most {max} are allowed")]
-    TooManyCycles { count: usize, max: usize },
+    TooManyCycles {
+        /// How many were asked for.
+        count: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// The cycle's start falls outside the dates the calendar can represent.
     #[error("cycle {index} falls outside the dates the calendar can represent")]
-    CycleOutOfRange { index: i64 },
+    CycleOutOfRange {
+        /// The cycle's index.
+        index: i64,
+    },
     /// The instant's local reading falls outside the dates the calendar can represent.
     #[error("`{at}` is outside the dates the calendar can represent")]
-    InstantOutOfRange { at: DateTime<Utc> },
+    InstantOutOfRange {
+        /// The instant.
+        at: DateTime<Utc>,
+    },
 }
 
 fn hint(suggestion: Option<&str>) -> String {

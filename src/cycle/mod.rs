@@ -24,6 +24,7 @@
 mod error;
 mod local;
 
+use crate::limits::{MAX_BOUNDARIES, MAX_CYCLE_INDEX};
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
@@ -39,12 +40,6 @@ pub enum Period {
     Yearly,
 }
 
-/// The highest cycle index the calendar computes (8 333 years of monthly cycles).
-pub const MAX_CYCLE_INDEX: i64 = 100_000;
-
-/// The most cycles [`Calendar::boundaries`] returns in one call (a century of monthly cycles).
-pub const MAX_BOUNDARIES: usize = 1_200;
-
 /// Most adjustments from the estimated index in [`Calendar::cycle_at`]; one or two always suffice.
 const MAX_ADJUSTMENTS: usize = 4;
 
@@ -53,6 +48,7 @@ const MAX_ADJUSTMENTS: usize = 4;
 pub struct Cycle {
     /// 0 for the cycle that starts at the anchor.
     pub index: i64,
+    /// The first instant of the cycle.
     pub start: DateTime<Utc>,
     /// The start of the next cycle; not part of this one.
     pub end: DateTime<Utc>,
@@ -115,14 +111,17 @@ impl Calendar {
         Calendar::new(anchor, parse_time_zone(zone)?, period)
     }
 
+    /// The instant cycles are counted from.
     pub fn anchor(&self) -> DateTime<Utc> {
         self.anchor
     }
 
+    /// The time zone of the wall clock boundaries are computed on.
     pub fn zone(&self) -> Tz {
         self.zone
     }
 
+    /// How long a cycle is.
     pub fn period(&self) -> Period {
         self.period
     }

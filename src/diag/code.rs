@@ -42,6 +42,7 @@ codes! {
     InvalidAmount = "E0009", "invalid-amount", "an amount is not an exact decimal number that fits its unit";
     VersionConflict = "E0010", "version-conflict", "two versions of one policy take effect at the same instant";
     EmptyPolicy = "E0011", "empty-policy", "a policy declares nothing to decide with";
+    OverLimit = "E0012", "over-limit", "a policy declares more of something than the evaluator can hold (units, parameters, exchanges)";
 
     UnknownUnit = "E0100", "unknown-unit", "a unit that the policy does not declare";
     UnknownPlan = "E0101", "unknown-plan", "a plan that the policy does not declare";

@@ -12,31 +12,117 @@ mod source;
 pub mod suggest;
 
 pub use code::Code;
-pub use source::{FileId, SourceFile, SourceMap, Span};
+pub use source::{FileId, SourceMap, Span};
 pub use suggest::did_you_mean;
 
 /// How bad a problem is. Errors stop a policy from being handed out; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The input cannot be used.
     Error,
+    /// The input can be used, but probably does not say what its author meant.
     Warning,
 }
 
 /// One problem found in user input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
-    pub code: Code,
-    pub message: String,
+    pub(crate) severity: Severity,
+    pub(crate) code: Code,
+    pub(crate) message: String,
     /// Where the problem is; `None` only for problems with no place (a missing file).
-    pub span: Option<Span>,
+    pub(crate) span: Option<Span>,
     /// What to do about it, rendered as `help: ...`.
+    pub(crate) help: Option<String>,
+}
+
+/// A diagnostic with its place resolved to a file, line and column (1-based, in characters):
+/// the serializable form for programs (CI annotations, a service's error responses).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LocatedDiagnostic {
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The stable code, such as `E0100`.
+    pub code: &'static str,
+    /// The code's name, such as `unknown-unit`.
+    pub name: &'static str,
+    /// What is wrong, lowercase, user input in backticks.
+    pub message: String,
+    /// The file, when the problem has a place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The line of the first character.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The column of the first character.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// The line just past the last character.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<usize>,
+    /// The column just past the last character.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<usize>,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
 }
 
+impl LocatedDiagnostic {
+    /// Resolves `d`'s span against `sources`.
+    pub(crate) fn of(d: &Diagnostic, sources: &SourceMap) -> Self {
+        let located = d.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
+        let (file, start, end) = match located {
+            Some((s, f)) => (
+                Some(f.name.clone()),
+                Some(f.line_col(s.start as usize)),
+                Some(f.line_col(s.end as usize)),
+            ),
+            None => (None, None, None),
+        };
+        LocatedDiagnostic {
+            severity: d.severity,
+            code: d.code.id(),
+            name: d.code.name(),
+            message: d.message.clone(),
+            file,
+            line: start.map(|p| p.0),
+            column: start.map(|p| p.1),
+            end_line: end.map(|p| p.0),
+            end_column: end.map(|p| p.1),
+            help: d.help.clone(),
+        }
+    }
+}
+
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>) -> Self {
+    /// Whether it is an error or a warning.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to do about it, when there is something to say.
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// The bytes of its file the problem covers, when it has a place.
+    pub fn byte_range(&self) -> Option<std::ops::Range<usize>> {
+        self.span.map(|s| s.start as usize..s.end as usize)
+    }
+
+    pub(crate) fn error(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -46,33 +132,30 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
-    }
-
-    pub fn at(mut self, span: Span) -> Self {
+    pub(crate) fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
         self
     }
 
     /// Sets the span only if none is set yet (the single choke point that stamps locations).
-    pub fn or_at(mut self, span: Span) -> Self {
+    pub(crate) fn or_at(mut self, span: Span) -> Self {
         if self.span.is_none() {
             self.span = Some(span);
         }
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// Adds `did you mean ...?` as help when a near name exists.
-    pub fn suggest<'a>(self, wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
+    pub(crate) fn suggest<'a>(
+        self,
+        wrong: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         match did_you_mean(wrong, candidates) {
             Some(near) => self.with_help(format!("did you mean `{near}`?")),
             None => self,
@@ -81,7 +164,7 @@ impl Diagnostic {
 
     /// Adds `did you mean ...?` when a near name exists, and otherwise lists the choices as
     /// `{label}: `a`, `b``, so an unknown name always comes with a way forward.
-    pub fn suggest_or_list(self, wrong: &str, candidates: &[&str], label: &str) -> Self {
+    pub(crate) fn suggest_or_list(self, wrong: &str, candidates: &[&str], label: &str) -> Self {
         let d = self.suggest(wrong, candidates.iter().copied());
         if d.help.is_some() || candidates.is_empty() {
             return d;
@@ -90,6 +173,7 @@ impl Diagnostic {
         d.with_help(format!("{label}: {}", list.join(", ")))
     }
 
+    /// Whether it is an error (a policy with one is never handed out).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -120,18 +204,6 @@ impl Diagnostics {
 
     pub fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.is_error()).count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter()
     }
 
     /// Diagnostics in source order (file, then position), so output is stable.

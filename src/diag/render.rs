@@ -72,48 +72,7 @@ pub fn human_all<'a>(ds: impl IntoIterator<Item = &'a Diagnostic>, sources: &Sou
     out
 }
 
-#[derive(serde::Serialize)]
-struct JsonDiagnostic<'a> {
-    severity: Severity,
-    code: &'static str,
-    name: &'static str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    column: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_column: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
-}
-
 /// One JSON object (no trailing newline) with file, line and column for CI annotations.
 pub fn json(d: &Diagnostic, sources: &SourceMap) -> String {
-    let located = d.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
-    let (file, start, end) = match located {
-        Some((s, f)) => (
-            Some(f.name.as_str()),
-            Some(f.line_col(s.start as usize)),
-            Some(f.line_col(s.end as usize)),
-        ),
-        None => (None, None, None),
-    };
-    let j = JsonDiagnostic {
-        severity: d.severity,
-        code: d.code.id(),
-        name: d.code.name(),
-        message: &d.message,
-        file,
-        line: start.map(|p| p.0),
-        column: start.map(|p| p.1),
-        end_line: end.map(|p| p.0),
-        end_column: end.map(|p| p.1),
-        help: d.help.as_deref(),
-    };
-    serde_json::to_string(&j).unwrap_or_default()
+    serde_json::to_string(&super::LocatedDiagnostic::of(d, sources)).unwrap_or_default()
 }

@@ -21,18 +21,6 @@ impl Span {
             end: clamp(end.max(start)),
         }
     }
-
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
-        if self.file != other.file {
-            return self;
-        }
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
 }
 
 /// One loaded text with a name (a path, or `<expr>` for the command line).

@@ -11,6 +11,7 @@
 pub mod markdown;
 pub mod requests;
 
+use crate::limits::EXAMPLES_PER_GROUP;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -22,9 +23,6 @@ use crate::cycle::Calendar;
 use crate::eval::{DecideOptions, Decision, Outcome, Request, RequestKind, decide, typical_cost};
 use crate::policy::Policy;
 use crate::policy::model::TimeZoneSource;
-
-/// Example accounts kept per kind of change.
-pub const EXAMPLES_PER_GROUP: usize = 3;
 
 /// One decision reduced to what a reviewer compares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,32 +140,43 @@ impl Gist {
 /// An example of a change: which account, which request, and both decisions in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Example {
+    /// The account's id.
     pub account: String,
+    /// The request, in a few words.
     pub request: String,
+    /// The decision under the base policy, in one line.
     pub base: String,
+    /// The decision under the head policy, in one line.
     pub head: String,
 }
 
 /// Changed decisions of one kind: request kind, outcome before and after, reasons after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeGroup {
+    /// The request kind.
     pub kind: &'static str,
+    /// The outcome under the base policy.
     pub from: &'static str,
+    /// The outcome under the head policy.
     pub to: &'static str,
     /// The reason codes under the head policy.
     pub reasons: String,
     /// Which parts of the decision differ: `outcome`, `reasons`, `cost`, `amount received`,
     /// `amounts granted`, `offer`.
     pub what: String,
+    /// How many decisions changed this way.
     pub count: u64,
+    /// A few of them.
     pub examples: Vec<Example>,
 }
 
 /// Totals per unit under both versions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
+    /// Under the base policy.
     #[serde(with = "crate::amount")]
     pub base: Decimal,
+    /// Under the head policy.
     #[serde(with = "crate::amount")]
     pub head: Decimal,
 }
@@ -175,41 +184,57 @@ pub struct Totals {
 /// What an exchange's units buy of one feature, summed over the accounts that exchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ExchangeValue {
+    /// The exchange's name.
     pub exchange: String,
+    /// The feature whose operations are counted.
     pub feature: String,
+    /// The unit given up.
     pub from_unit: String,
+    /// The unit received.
     pub to_unit: String,
     /// Accounts whose exchange was executed, under base and head.
     pub accounts_base: u64,
+    /// Accounts whose exchange was executed under head.
     pub accounts_head: u64,
     /// Operations the units given up would have bought, under base and head costs.
     pub ops_given_up_base: u64,
+    /// Operations the units given up would have bought, under head costs.
     pub ops_given_up_head: u64,
     /// Operations the units received buy, under base and head.
     pub ops_received_base: u64,
+    /// Operations the units received buy, under head.
     pub ops_received_head: u64,
 }
 
 /// An impact report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DiffReport {
+    /// The base policy and version.
     pub base: String,
+    /// The head policy and version.
     pub head: String,
+    /// The instant decided at.
     pub at: Option<DateTime<Utc>>,
+    /// Accounts compared.
     pub accounts: u64,
+    /// Decisions compared.
     pub decisions: u64,
+    /// Decisions that changed.
     pub changed: u64,
     /// Decisions and changed decisions per request kind.
     pub by_kind: BTreeMap<&'static str, (u64, u64)>,
+    /// Changed decisions, grouped by kind of change.
     pub groups: Vec<ChangeGroup>,
     /// Amounts granted (allowances, rollovers and exchanges) per unit.
     pub granted: BTreeMap<String, Totals>,
     /// Amounts consumed by allowed uses per unit.
     pub consumed: BTreeMap<String, Totals>,
+    /// What each exchange's units buy of each feature (DOMAIN rule 6).
     pub exchange_value: Vec<ExchangeValue>,
 }
 
 impl DiffReport {
+    /// Whether any decision changed.
     pub fn has_changes(&self) -> bool {
         self.changed > 0
     }
@@ -230,6 +255,7 @@ pub struct Diff<'p> {
 }
 
 impl<'p> Diff<'p> {
+    /// Starts comparing `base` with `head` at `at`, with the standard requests unless `requests` are given.
     pub fn new(
         base: &'p Policy,
         head: &'p Policy,

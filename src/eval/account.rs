@@ -43,6 +43,9 @@ impl<'s> Account<'s> {
                 "it has more than {MAX_UNITS} units"
             )));
         }
+        if snapshot.grants.len() > crate::limits::MAX_GRANTS {
+            return Err(refuse());
+        }
         let mut balances = [Decimal::ZERO; MAX_UNITS];
         for (i, g) in snapshot.grants.iter().enumerate() {
             let Some(unit) = policy.unit_id(&g.unit) else {

@@ -47,6 +47,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome's word, as reports write it (`handed_off`).
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Allowed => "allowed",
@@ -122,6 +123,10 @@ pub enum Reason {
     ExchangeGivesNothing {
         exchange: ExchangeId,
     },
+    /// The conversion would grant more than the largest supported amount (10^15).
+    ExchangeAboveMaximum {
+        exchange: ExchangeId,
+    },
     /// `rounding: exact` and the amount does not convert exactly.
     ExchangeNotExact {
         exchange: ExchangeId,
@@ -191,6 +196,7 @@ impl Reason {
             Reason::ExchangeAlreadyDone { .. } => "exchange.already_done",
             Reason::ExchangeNotEligible { .. } => "exchange.not_eligible",
             Reason::ExchangeGivesNothing { .. } => "exchange.gives_nothing",
+            Reason::ExchangeAboveMaximum { .. } => "exchange.above_maximum",
             Reason::ExchangeNotExact { .. } => "exchange.not_exact",
             Reason::NothingToExchange { .. } => "exchange.nothing_to_exchange",
             Reason::ConfirmationRequired { .. } => "exchange.confirmation_required",
@@ -211,33 +217,90 @@ pub struct Charge {
     pub amount: Decimal,
 }
 
-/// What converting an account's balance would give, and what the quote is bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quote {
-    pub exchange: ExchangeId,
-    /// The usable balance of the source unit.
-    pub from_amount: Decimal,
-    /// How much of it pays for what is received.
-    pub converted: Decimal,
-    /// `from_amount - converted`: forfeited or kept, as `remainder_forfeited` says.
-    pub remainder: Decimal,
-    pub remainder_forfeited: bool,
-    /// What the account receives.
-    pub to_amount: Decimal,
-    /// The exact, unrounded value of `from_amount`.
-    pub exact: Decimal,
-    pub rounding: Rounding,
-    pub rounded: bool,
-    /// When the received grant expires (`None`: never).
-    pub grant_expires: Option<DateTime<Utc>>,
-    /// The cycle the quote is bound to.
-    pub cycle: i64,
-    /// The snapshot version the quote is bound to.
-    pub balance_version: u64,
-    pub valid_until: DateTime<Utc>,
+crate::internal_fields::internal_fields! {
+    /// What converting an account's balance would give, and what the quote is bound to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Quote {
+        exchange: ExchangeId,
+        /// The usable balance of the source unit.
+        from_amount: Decimal,
+        /// How much of it pays for what is received.
+        converted: Decimal,
+        /// `from_amount - converted`: forfeited or kept, as `remainder_forfeited` says.
+        remainder: Decimal,
+        remainder_forfeited: bool,
+        /// What the account receives.
+        to_amount: Decimal,
+        /// The exact, unrounded value of `from_amount`.
+        exact: Decimal,
+        rounding: Rounding,
+        rounded: bool,
+        /// When the received grant expires (`None`: never).
+        grant_expires: Option<DateTime<Utc>>,
+        /// The cycle the quote is bound to.
+        cycle: i64,
+        /// The snapshot version the quote is bound to.
+        balance_version: u64,
+        valid_until: DateTime<Utc>,
+    }
 }
 
 impl Quote {
+    /// The usable balance of the source unit being exchanged.
+    pub fn from_amount(&self) -> Decimal {
+        self.from_amount
+    }
+
+    /// How much of it pays for what is received.
+    pub fn converted(&self) -> Decimal {
+        self.converted
+    }
+
+    /// `from_amount - converted`: forfeited or kept, as [`Quote::remainder_forfeited`] says.
+    pub fn remainder(&self) -> Decimal {
+        self.remainder
+    }
+
+    /// Whether the remainder is zeroed (the help page's "remaining Pro uses are zeroed").
+    pub fn remainder_forfeited(&self) -> bool {
+        self.remainder_forfeited
+    }
+
+    /// What the account receives.
+    pub fn to_amount(&self) -> Decimal {
+        self.to_amount
+    }
+
+    /// The exact, unrounded value of `from_amount` in the target unit.
+    pub fn exact(&self) -> Decimal {
+        self.exact
+    }
+
+    /// Whether rounding changed the amount.
+    pub fn rounded(&self) -> bool {
+        self.rounded
+    }
+
+    /// When the received grant expires (`None`: never).
+    pub fn grant_expires(&self) -> Option<DateTime<Utc>> {
+        self.grant_expires
+    }
+
+    /// The cycle the quote is bound to.
+    pub fn cycle(&self) -> i64 {
+        self.cycle
+    }
+
+    /// The account version the quote is bound to.
+    pub fn balance_version(&self) -> u64 {
+        self.balance_version
+    }
+
+    /// Until when the quote holds.
+    pub fn valid_until(&self) -> DateTime<Utc> {
+        self.valid_until
+    }
+
     /// The quote as a client sends it back with an `exchange` request.
     pub fn to_ref(&self, policy: &crate::policy::Policy) -> super::QuoteRef {
         super::QuoteRef {
@@ -255,12 +318,26 @@ impl Quote {
     }
 }
 
-/// The exchange offer, shown with a feature use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Offer {
-    pub quote: Quote,
-    /// Where "Exchange now" leads: this platform (it executes) or another one.
-    pub hand_off_to: Option<PlatformId>,
+crate::internal_fields::internal_fields! {
+    /// The exchange offer, shown with a feature use.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Offer {
+        quote: Quote,
+        /// Where "Exchange now" leads: this platform (it executes) or another one.
+        hand_off_to: Option<PlatformId>,
+    }
+}
+
+impl Offer {
+    /// The quote the offer shows.
+    pub fn quote(&self) -> &Quote {
+        &self.quote
+    }
+
+    /// Whether "Exchange now" hands off to another platform instead of executing here.
+    pub fn hands_off(&self) -> bool {
+        self.hand_off_to.is_some()
+    }
 }
 
 /// Details of an allowed or denied feature use.
@@ -331,37 +408,102 @@ pub struct TraceStep {
     /// The expression, when the rule is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
+    /// What the rule gave.
     pub result: String,
 }
 
-/// The evaluator's answer to one request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision<'r> {
-    pub request_id: &'r str,
-    pub kind: super::RequestKind,
-    pub outcome: Outcome,
-    pub at: DateTime<Utc>,
-    /// The snapshot version decided on; apply refuses any other.
-    pub based_on: u64,
-    /// The cycle containing `at`.
-    pub cycle: Cycle,
-    pub platform: Option<PlatformId>,
-    pub reasons: SmallList<Reason, 3>,
-    /// Usable balances at `at`, before the decision.
-    pub balances: Balances,
-    pub use_detail: Option<UseDetail>,
-    pub quote: Option<Quote>,
-    pub hand_off_to: Option<PlatformId>,
-    pub changes: Option<Changes>,
-    /// The exchange whose eligibility rule was evaluated, and its result (for coverage).
-    pub eligibility: Option<(ExchangeId, bool)>,
-    /// When a hook failed: which, why and where in its script.
-    pub hook_error: Option<Box<crate::hooks::HookError>>,
-    /// Filled only when asked for (`DecideOptions::explain`).
-    pub trace: Option<Vec<TraceStep>>,
+crate::internal_fields::internal_fields! {
+    /// The evaluator's answer to one request: the outcome, the reasons, the amounts and, for a
+    /// decision that changes state, exactly what [`apply`](crate::apply) will do. It records which
+    /// account (id and version) and which policy (name and version) it was made for, and `apply`
+    /// refuses it for any other. Borrowed from its inputs; deciding a feature use does not allocate.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Decision<'a> {
+        request_id: &'a str,
+        kind: super::RequestKind,
+        outcome: Outcome,
+        at: DateTime<Utc>,
+        /// The account decided for.
+        account: &'a str,
+        /// The snapshot version decided on; apply refuses any other.
+        based_on: u64,
+        /// The policy and version that decided.
+        policy: &'a str,
+        policy_version: &'a str,
+        /// The cycle containing `at`.
+        cycle: Cycle,
+        platform: Option<PlatformId>,
+        reasons: SmallList<Reason, 3>,
+        /// Usable balances at `at`, before the decision.
+        balances: Balances,
+        use_detail: Option<UseDetail>,
+        quote: Option<Quote>,
+        hand_off_to: Option<PlatformId>,
+        changes: Option<Changes>,
+        /// The exchange whose eligibility rule was evaluated, and its result (for coverage).
+        eligibility: Option<(ExchangeId, bool)>,
+        /// When a hook failed: which, why and where in its script.
+        hook_error: Option<Box<crate::hooks::HookError>>,
+        /// Filled only when asked for (`DecideOptions::explain`).
+        trace: Option<Vec<TraceStep>>,
+    }
 }
 
-impl Decision<'_> {
+/// Where a platform that delegates sends the user to exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandOff<'p> {
+    /// The platform that executes (`web`).
+    pub platform: &'p str,
+    /// The policy's link to its exchange page, when it has one.
+    pub link: Option<&'p str>,
+}
+
+impl<'a> Decision<'a> {
+    /// The request's id.
+    pub fn request_id(&self) -> &'a str {
+        self.request_id
+    }
+
+    /// What was asked.
+    pub fn kind(&self) -> super::RequestKind {
+        self.kind
+    }
+
+    /// What happened.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// The instant decided at.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// The id of the account decided for.
+    pub fn account_id(&self) -> &'a str {
+        self.account
+    }
+
+    /// The account version decided on (`apply` takes only a snapshot at this version).
+    pub fn account_version(&self) -> u64 {
+        self.based_on
+    }
+
+    /// The name of the policy that decided.
+    pub fn policy_name(&self) -> &'a str {
+        self.policy
+    }
+
+    /// The version of the policy that decided.
+    pub fn policy_version(&self) -> &'a str {
+        self.policy_version
+    }
+
+    /// The billing cycle containing the instant.
+    pub fn cycle(&self) -> Cycle {
+        self.cycle
+    }
+
     /// Whether applying the decision changes the account.
     pub fn changes_state(&self) -> bool {
         match self.outcome {
@@ -374,8 +516,47 @@ impl Decision<'_> {
         }
     }
 
-    /// The reason codes, in order.
+    /// The reason codes, in order (`use.paid`, `exchange.already_done`, ...).
     pub fn reason_codes(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.reasons.iter().map(Reason::code)
+    }
+
+    /// What a feature use costs (or would have cost), in the unit that pays (or could have).
+    pub fn cost(&self) -> Option<Decimal> {
+        self.use_detail.as_ref()?.cost.map(|(_, amount)| amount)
+    }
+
+    /// The quote, for `quote` and `exchange` requests.
+    pub fn quote(&self) -> Option<&Quote> {
+        self.quote.as_ref()
+    }
+
+    /// The exchange offer to show with a feature use.
+    pub fn offer(&self) -> Option<&Offer> {
+        self.use_detail.as_ref()?.offer.as_ref()
+    }
+
+    /// Where this platform hands the exchange off to, when it delegates (names from `policy`,
+    /// the one that decided).
+    pub fn hand_off<'p>(&self, policy: &'p crate::policy::Policy) -> Option<HandOff<'p>> {
+        let to = self.hand_off_to?;
+        let from = self
+            .platform
+            .and_then(|p| policy.platforms.get(p.0 as usize));
+        let link = match from.map(|p| &p.exchange) {
+            Some(crate::policy::model::ExchangeCapability::Delegate { link, .. }) => {
+                link.as_deref()
+            }
+            _ => None,
+        };
+        Some(HandOff {
+            platform: policy.platforms.get(to.0 as usize)?.name.as_str(),
+            link,
+        })
+    }
+
+    /// The rules and expressions that decided, when explaining.
+    pub fn trace(&self) -> Option<&[TraceStep]> {
+        self.trace.as_deref()
     }
 }

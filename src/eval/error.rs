@@ -5,11 +5,17 @@
 use super::validate::SnapshotProblem;
 use crate::cycle::CycleError;
 
+/// Why a request could not be decided at all (as opposed to a decision that refuses it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
     /// The request is malformed: a missing or unknown field, an unknown name, a bad parameter.
     #[error("request.{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        /// The field, such as `params.video_seconds`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The snapshot does not fit the policy or the instant; every problem is listed, each at
     /// its field path (`account.grants[1].remaining`).
     #[error("the account snapshot cannot be decided on: {}", list(.0))]
@@ -54,7 +60,7 @@ fn cycle(e: &CycleError) -> String {
 }
 
 impl RequestError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
         RequestError::Invalid {
             field: field.to_string(),
             message: message.into(),

@@ -228,6 +228,13 @@ fn quote_or_refuse(
         );
         return Ok(None);
     };
+    if q.to_amount > crate::amount::MAX {
+        ctx.finish(
+            Outcome::Denied,
+            Some(Reason::ExchangeAboveMaximum { exchange: id }),
+        );
+        return Ok(None);
+    }
     if q.to_amount <= Decimal::ZERO && !x.allow_zero {
         ctx.decision.quote = Some(q);
         ctx.finish(
@@ -440,7 +447,8 @@ pub(super) fn offer(
         let Ok(Some(quote)) = quote(ctx, id, after, version) else {
             continue;
         };
-        if quote.to_amount <= Decimal::ZERO && !x.allow_zero {
+        if quote.to_amount <= Decimal::ZERO && !x.allow_zero || quote.to_amount > crate::amount::MAX
+        {
             continue;
         }
         let hand_off_to = match &platform.exchange {

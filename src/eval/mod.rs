@@ -9,6 +9,9 @@
 
 mod account;
 mod burn;
+// `Decision` and what it exposes are documented; the reason and change data reachable through
+// `unstable` need not be.
+#[cfg_attr(feature = "unstable", allow(missing_docs))]
 pub mod decision;
 mod error;
 mod exchange;
@@ -22,8 +25,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 pub use crate::request::{ParamValue, QuoteRef, Request, RequestKind};
 pub use decision::{
-    Change, Changes, Charge, Decision, EntryKind, GrantRef, NewGrant, Offer, Outcome, Quote,
-    Reason, RuleRef, Staleness, TraceStep, UseDetail,
+    Change, Changes, Decision, EntryKind, GrantRef, HandOff, NewGrant, Offer, Outcome, Quote,
+    Reason, RuleRef, Staleness, TraceStep,
 };
 pub use error::RequestError;
 pub use small::SmallList;
@@ -40,9 +43,17 @@ use account::Account;
 /// How to decide. Limits are not here: a compiled policy keeps the [`Limits`](crate::Limits)
 /// it was loaded with, and deciding uses those.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct DecideOptions {
     /// Record the rules and expressions that decided (`--explain`). Allocates.
     pub explain: bool,
+}
+
+impl DecideOptions {
+    /// Options that record the rules and expressions that decided, when `explain` is true.
+    pub fn explaining(explain: bool) -> Self {
+        DecideOptions { explain }
+    }
 }
 
 /// Decides `request` for the account in `snapshot` at `now` under `policy`.
@@ -50,13 +61,13 @@ pub struct DecideOptions {
 /// Errors are for input that cannot be decided on (a malformed request, a snapshot that does not
 /// fit the policy, an instant before the account's anchor); everything else, refusals included,
 /// is a [`Decision`].
-pub fn decide<'r>(
-    policy: &Policy,
-    snapshot: &Snapshot,
-    request: &'r Request,
+pub fn decide<'a>(
+    policy: &'a Policy,
+    snapshot: &'a Snapshot,
+    request: &'a Request,
     now: DateTime<Utc>,
     options: &DecideOptions,
-) -> Result<Decision<'r>, RequestError> {
+) -> Result<Decision<'a>, RequestError> {
     check_fields(request)?;
     let account = Account::resolve(policy, snapshot, now)?;
     let platform = match &request.platform {
@@ -73,7 +84,10 @@ pub fn decide<'r>(
             kind: request.kind,
             outcome: Outcome::Denied,
             at: now,
+            account: &snapshot.id,
             based_on: snapshot.version,
+            policy: &policy.name,
+            policy_version: &policy.version,
             cycle: account.cycle,
             platform,
             reasons: SmallList::default(),
@@ -247,7 +261,7 @@ impl<'c, 'r> Ctx<'c, 'r> {
             client_version: request.client_version.as_deref().unwrap_or(""),
             request_kind: request.kind.as_str(),
             feature: feature
-                .and_then(|f| policy.features.get(f.index()))
+                .and_then(|f| policy.features.get(f.0 as usize))
                 .map_or("", |f| f.name.as_str()),
             feature_id: feature,
             params,

@@ -4,6 +4,7 @@
 //! cycle's allowance for the account's mode. Rolling over to a cycle already rolled over to
 //! changes nothing. The mode is never changed here, so an exchange's switch is never undone.
 
+use crate::limits::MAX_CATCH_UP_CYCLES;
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -14,9 +15,6 @@ use crate::account::GrantSource;
 use crate::check::UnitId;
 use crate::policy::Policy;
 use crate::policy::model::{Plan, Rollover};
-
-/// Most cycles one rollover catches up (ten years of monthly cycles).
-pub const MAX_CATCH_UP_CYCLES: i64 = 120;
 
 /// Only accounts with this status receive new allowances; others still expire and carry.
 pub const GRANTING_STATUS: &str = "active";

@@ -20,6 +20,7 @@ impl<T: Copy, const N: usize> Default for SmallList<T, N> {
 }
 
 impl<T: Copy, const N: usize> SmallList<T, N> {
+    /// Appends `item`.
     pub fn push(&mut self, item: T) {
         if self.len < N {
             self.inline[self.len] = Some(item);
@@ -29,14 +30,17 @@ impl<T: Copy, const N: usize> SmallList<T, N> {
         }
     }
 
+    /// How many items it holds.
     pub fn len(&self) -> usize {
         self.len + self.spill.len()
     }
 
+    /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The items, in order.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.inline[..self.len]
             .iter()
@@ -44,6 +48,7 @@ impl<T: Copy, const N: usize> SmallList<T, N> {
             .chain(self.spill.iter())
     }
 
+    /// The first item.
     pub fn first(&self) -> Option<&T> {
         self.iter().next()
     }

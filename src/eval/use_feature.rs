@@ -270,7 +270,7 @@ pub fn typical_cost(
     unit: UnitId,
 ) -> Option<Decimal> {
     let feature_id = policy.feature_id(request.feature.as_deref()?)?;
-    let feature = policy.features.get(feature_id.index())?;
+    let feature = policy.features.get(feature_id.0 as usize)?;
     let cost = feature.costs.iter().find(|c| c.unit == unit)?;
     let params = bind_params(feature, request).ok()?;
     let balances = [Decimal::ZERO; super::decision::MAX_UNITS];

@@ -12,7 +12,9 @@ use crate::policy::Policy;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct SnapshotProblem {
+    /// The field path (`grants[1].remaining`, or `line 3 column 7` for text that does not read).
     pub path: String,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -86,6 +88,16 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
         );
     }
     let mut ids = BTreeSet::new();
+    if s.grants.len() > crate::limits::MAX_GRANTS {
+        problem(
+            "grants".into(),
+            format!(
+                "{} grants, more than the {} an account may hold",
+                s.grants.len(),
+                crate::limits::MAX_GRANTS
+            ),
+        );
+    }
     for (i, g) in s.grants.iter().enumerate() {
         let at = |f: &str| format!("grants[{i}].{f}");
         if !ids.insert(g.id.as_str()) {

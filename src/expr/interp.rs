@@ -73,7 +73,7 @@ fn overload<'a>(op: &str, a: &Value<'_>, b: &Value<'_>, node: &Node) -> R<'a> {
     )
 }
 
-const MAX_LOCALS: usize = 8;
+use crate::limits::MAX_LOCALS;
 
 struct Machine<'e, 'a, E: Env<'a> + ?Sized> {
     env: &'e E,

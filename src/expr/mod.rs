@@ -13,7 +13,7 @@ mod value;
 
 pub use interp::{EvalError, EvalErrorKind};
 pub use ir::{ArithOp, Builtin, CmpOp, MacroKind, Node, Op, Program, Slot};
-pub use value::{Text, Value};
+pub use value::Value;
 
 /// Where a program reads the facts its slots name. Implemented by the evaluator over a snapshot
 /// and a request, and by [`Vars`] for free-standing expressions.

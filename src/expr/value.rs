@@ -94,28 +94,6 @@ impl<'a> Value<'a> {
         }
     }
 
-    /// A copy that owns all its text, so it can outlive the input it borrowed from.
-    pub fn into_static(self) -> Value<'static> {
-        match self {
-            Value::Null => Value::Null,
-            Value::Bool(b) => Value::Bool(b),
-            Value::Int(i) => Value::Int(i),
-            Value::Dec(d) => Value::Dec(d),
-            Value::Str(Text::Shared(s)) => Value::Str(Text::Shared(s)),
-            Value::Str(Text::Borrowed(s)) => Value::Str(Text::Shared(Arc::from(s))),
-            Value::List(items) => {
-                Value::List(items.iter().cloned().map(Value::into_static).collect())
-            }
-            Value::Map(entries) => Value::Map(
-                entries
-                    .iter()
-                    .cloned()
-                    .map(|(k, v)| (k.into_static(), v.into_static()))
-                    .collect(),
-            ),
-        }
-    }
-
     /// Reads a JSON value; JSON numbers are read from their text, so `0.1` stays exactly `0.1`.
     pub fn from_json(json: &serde_json::Value) -> Result<Value<'static>, String> {
         Ok(match json {

@@ -2,6 +2,7 @@
 //! call sees. `print`/`debug` output and the operation count are collected per call on the
 //! calling thread, so one engine serves many threads.
 
+use crate::limits::MAX_PRINTED;
 use std::cell::{Cell, RefCell};
 
 use rhai::{Dynamic, Engine, Map, Scope};
@@ -11,9 +12,6 @@ use super::{Hook, HookError, HookErrorKind, HookOutput, HookType, HookValue, Sch
 use crate::expr::Value;
 use crate::facts::FactValues;
 use crate::limits::Limits;
-
-/// Most lines of `print`/`debug` output kept from one call.
-const MAX_PRINTED: usize = 20;
 
 thread_local! {
     static OPERATIONS: Cell<u64> = const { Cell::new(0) };
@@ -187,7 +185,7 @@ impl Sandbox {
             HookType::Amount(unit) => {
                 let (unit_name, decimals) = schema
                     .units
-                    .get(unit.index())
+                    .get(unit.0 as usize)
                     .map_or(("?", 0), |(n, d)| (n.as_str(), *d));
                 let d = if let Ok(i) = value.as_int() {
                     Decimal::from(i)
@@ -273,7 +271,7 @@ fn inputs(schema: &Schema, f: &FactValues<'_>) -> Scope<'static> {
     request.insert("feature".into(), text(f.feature));
     scope.push_constant("request", request);
     let mut params = Map::new();
-    let declared = f.feature_id.and_then(|id| schema.params.get(id.index()));
+    let declared = f.feature_id.and_then(|id| schema.params.get(id.0 as usize));
     for (name, index) in declared.into_iter().flatten() {
         if let Some(v) = f.params.get(*index as usize) {
             params.insert(name.as_str().into(), dynamic(v));

@@ -19,87 +19,32 @@ impl FactTable {
             facts: Vec::new(),
             common: Scope::new(units.to_vec()),
         };
-        let rows: [(&str, Fact, Type, &'static str); 11] = [
-            ("account.id", Fact::AccountId, Type::Str, "the account's id"),
-            (
-                "account.plan",
-                Fact::AccountPlan,
-                Type::Str,
-                "the account's plan name",
-            ),
-            (
-                "account.status",
-                Fact::AccountStatus,
-                Type::Str,
-                "`active`, `cancelled`, ...",
-            ),
-            (
-                "account.mode",
-                Fact::AccountMode,
-                Type::Str,
-                "the account's allowance mode",
-            ),
-            (
-                "account.cycles",
-                Fact::AccountCycles,
-                Type::Int,
-                "completed cycles since the anchor",
-            ),
-            (
-                "cycle.index",
-                Fact::CycleIndex,
-                Type::Int,
-                "index of the current cycle",
-            ),
-            (
-                "cycle.days_left",
-                Fact::CycleDaysLeft,
-                Type::Int,
-                "whole days until the cycle ends",
-            ),
-            (
-                "platform.name",
-                Fact::PlatformName,
-                Type::Str,
-                "the platform asking",
-            ),
-            (
-                "platform.version",
-                Fact::ClientVersion,
-                Type::Str,
-                "the client's version",
-            ),
-            (
-                "request.kind",
-                Fact::RequestKind,
-                Type::Str,
-                "`use`, `quote`, `exchange`, ...",
-            ),
-            (
-                "request.feature",
-                Fact::RequestFeature,
-                Type::Str,
-                "the feature being used",
-            ),
+        let rows: [(&str, Fact, Type); 11] = [
+            ("account.id", Fact::AccountId, Type::Str),
+            ("account.plan", Fact::AccountPlan, Type::Str),
+            ("account.status", Fact::AccountStatus, Type::Str),
+            ("account.mode", Fact::AccountMode, Type::Str),
+            ("account.cycles", Fact::AccountCycles, Type::Int),
+            ("cycle.index", Fact::CycleIndex, Type::Int),
+            ("cycle.days_left", Fact::CycleDaysLeft, Type::Int),
+            ("platform.name", Fact::PlatformName, Type::Str),
+            ("platform.version", Fact::ClientVersion, Type::Str),
+            ("request.kind", Fact::RequestKind, Type::Str),
+            ("request.feature", Fact::RequestFeature, Type::Str),
         ];
-        for (path, fact, ty, doc) in rows {
+        for (path, fact, ty) in rows {
             let slot = t.slot(fact);
-            t.common.fact(path, slot, ty, doc);
+            t.common.fact(path, slot, ty);
         }
-        t.common.group("balance", "usable balances per unit");
+        t.common.group("balance");
         for (i, u) in units.iter().enumerate() {
             let id = UnitId(u8::try_from(i).unwrap_or(u8::MAX));
             let slot = t.slot(Fact::Balance(id));
-            t.common.fact(
-                &format!("balance.{u}"),
-                slot,
-                Type::Amount(id),
-                "usable balance",
-            );
+            t.common
+                .fact(&format!("balance.{u}"), slot, Type::Amount(id));
         }
-        t.common.group("account", "the account");
-        t.common
-            .group("account.exchanged", "exchanges the account has done");
+        t.common.group("account");
+        t.common.group("account.exchanged");
         t.common
             .members_are("balance", crate::diag::Code::UnknownUnit, "unit");
         t.common.members_are(
@@ -110,12 +55,8 @@ impl FactTable {
         for (i, e) in exchanges.iter().enumerate() {
             let id = ExchangeId(u16::try_from(i).unwrap_or(u16::MAX));
             let slot = t.slot(Fact::Exchanged(id));
-            t.common.fact(
-                &format!("account.exchanged.{e}"),
-                slot,
-                Type::Bool,
-                "whether the account did this exchange",
-            );
+            t.common
+                .fact(&format!("account.exchanged.{e}"), slot, Type::Bool);
         }
         t.common.elsewhere("params", "`params` are only visible in a feature's `cost`, for that feature's declared parameters");
         t
@@ -133,7 +74,7 @@ impl FactTable {
     pub fn feature_scope(&mut self, params: &[(String, ParamType, u16)]) -> Scope {
         let mut scope = self.common.clone();
         scope.elsewhere.retain(|(n, _)| n != "params");
-        scope.group("params", "this feature's parameters");
+        scope.group("params");
         for (name, ty, index) in params {
             let slot = self.slot(Fact::Param(*index));
             let ty = match ty {
@@ -142,12 +83,7 @@ impl FactTable {
                 ParamType::String => Type::Str,
                 ParamType::Bool => Type::Bool,
             };
-            scope.fact(
-                &format!("params.{name}"),
-                slot,
-                ty,
-                "a parameter of the request",
-            );
+            scope.fact(&format!("params.{name}"), slot, ty);
         }
         scope
     }

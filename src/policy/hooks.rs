@@ -20,15 +20,6 @@ pub trait ScriptFiles {
     fn read(&mut self, relative: &str) -> Result<(FileId, String), String>;
 }
 
-/// For policies loaded from text: script files cannot be read.
-pub struct NoScriptFiles;
-
-impl ScriptFiles for NoScriptFiles {
-    fn read(&mut self, _: &str) -> Result<(FileId, String), String> {
-        Err("this policy was loaded from text, so it cannot name script files; write the script inline".into())
-    }
-}
-
 /// The byte offset of 1-based `line` and `column` (in characters) in `text`.
 fn offset(text: &str, line: usize, column: usize) -> usize {
     let mut start = 0;

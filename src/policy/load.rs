@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::hooks::{NoScriptFiles, ScriptFiles};
+use super::hooks::ScriptFiles;
 use super::lower;
 use super::model::Policy;
 use super::yaml;
@@ -16,16 +16,22 @@ use crate::limits::Limits;
 /// All versions of one policy, ordered by `effective_from`.
 #[derive(Debug, Clone)]
 pub struct PolicySet {
-    pub name: String,
+    name: String,
     versions: Vec<Arc<Policy>>,
 }
 
 impl PolicySet {
+    /// The policy's name (`policy:` in its files).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The version in force at `now`: the latest whose `effective_from` is not after `now`.
     pub fn at(&self, now: DateTime<Utc>) -> Option<&Arc<Policy>> {
         self.versions.iter().rev().find(|p| p.effective_from <= now)
     }
 
+    /// Every version, oldest `effective_from` first.
     pub fn versions(&self) -> &[Arc<Policy>] {
         &self.versions
     }
@@ -36,20 +42,51 @@ impl PolicySet {
     }
 }
 
-/// The outcome of a load: the sources (to render diagnostics), every diagnostic, and the
-/// policies, which are present only when there is no error.
+/// The outcome of a load: every diagnostic (with the sources to render them), and the policies,
+/// which are present only when there is no error.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    pub sources: SourceMap,
-    pub diagnostics: Vec<Diagnostic>,
-    pub policies: Vec<PolicySet>,
-    /// How many files were read.
-    pub files: usize,
+    pub(crate) sources: SourceMap,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) policies: Vec<PolicySet>,
 }
 
 impl Loaded {
+    /// Whether any diagnostic is an error (then no policy is handed out).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Every diagnostic, sorted by file and position.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Every policy loaded, one set of versions per policy name; empty when there is an error.
+    pub fn policies(&self) -> &[PolicySet] {
+        &self.policies
+    }
+
+    /// Every diagnostic rendered like rustc (`file:line:column`, the source line, a caret under
+    /// the exact characters, the help line), followed by a count when there are any.
+    pub fn render_human(&self) -> String {
+        crate::diag::render::human_all(&self.diagnostics, &self.sources)
+    }
+
+    /// Every diagnostic as one JSON object per line, for CI annotations.
+    pub fn render_json(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| crate::diag::render::json(d, &self.sources) + "\n")
+            .collect()
+    }
+
+    /// Every diagnostic with its file, line and column resolved, as serializable data.
+    pub fn located(&self) -> Vec<crate::diag::LocatedDiagnostic> {
+        self.diagnostics
+            .iter()
+            .map(|d| crate::diag::LocatedDiagnostic::of(d, &self.sources))
+            .collect()
     }
 
     /// The only policy set, when exactly one was loaded.
@@ -112,6 +149,7 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Loaded {
     for p in paths {
         collect(p, &mut files, limits, &mut diags);
     }
+    let mut dir = PolicyDir { limits };
     let mut texts = Vec::new();
     for f in &files {
         let name = f.display().to_string();
@@ -156,7 +194,7 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Loaded {
                 .with_help("name `.yaml` files or directories that hold them"),
         );
     }
-    let mut loaded = load_texts(texts, limits, true);
+    let mut loaded = load_texts(texts, limits, &mut dir);
     diags.extend(std::mem::take(&mut loaded.diagnostics));
     loaded.diagnostics = diags.into_sorted();
     if loaded.has_errors() {
@@ -165,12 +203,52 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Loaded {
     loaded
 }
 
-/// Loads one policy from text (`name` is used in diagnostics). No file is read.
-pub fn load_str(name: &str, text: &str, limits: &Limits) -> Loaded {
-    load_texts(vec![(name.to_string(), text.to_string())], limits, false)
+/// Where the script files a policy's hooks name (`file: bonus.rhai`) come from. Loading from
+/// paths reads them from the policy's directory; an embedder that keeps policies elsewhere (a
+/// database, a bundle) implements this and calls [`load_str_with`].
+pub trait HookSource {
+    /// The script `name`, as the policy in the file (or text) called `policy` wrote it: the name
+    /// to show in diagnostics and the text.
+    fn read(&mut self, policy: &str, name: &str) -> Result<HookScript, String>;
 }
 
-/// Loads policies from bytes that may not be UTF-8 (never panics on any input).
+/// A hook script read by a [`HookSource`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookScript {
+    /// What diagnostics call the file (`policies/bonus.rhai`).
+    pub display_name: String,
+    /// The script.
+    pub text: String,
+}
+
+/// For policies loaded from text alone: a hook that names a script file is an error.
+struct NoHookFiles;
+
+impl HookSource for NoHookFiles {
+    fn read(&mut self, _: &str, _: &str) -> Result<HookScript, String> {
+        Err("this policy was loaded from text, so it cannot name script files; write the script inline".into())
+    }
+}
+
+/// Loads one policy from text (`name` is used in diagnostics). No file is read; a hook that
+/// names a script file is reported.
+pub fn load_str(name: &str, text: &str, limits: &Limits) -> Loaded {
+    load_str_with(name, text, limits, &mut NoHookFiles)
+}
+
+/// Loads one policy from text, reading the script files its hooks name from `hooks`.
+pub fn load_str_with(
+    name: &str,
+    text: &str,
+    limits: &Limits,
+    hooks: &mut dyn HookSource,
+) -> Loaded {
+    load_texts(vec![(name.to_string(), text.to_string())], limits, hooks)
+}
+
+/// Loads one policy from bytes that may not be UTF-8 (a policy kept in a database or read from
+/// the network): like [`load_str`], and bytes that are not UTF-8 are one diagnostic. Never
+/// panics on any input.
 pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
     match std::str::from_utf8(bytes) {
         Ok(text) => load_str(name, text, limits),
@@ -184,11 +262,26 @@ pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
     }
 }
 
-fn load_texts(texts: Vec<(String, String)>, limits: &Limits, from_files: bool) -> Loaded {
+/// Adapts a [`HookSource`] to lowering: what it reads is added to the source map, so
+/// diagnostics in a script point into it.
+struct Sourced<'s> {
+    source: &'s mut dyn HookSource,
+    sources: &'s mut SourceMap,
+    policy: &'s str,
+}
+
+impl ScriptFiles for Sourced<'_> {
+    fn read(&mut self, name: &str) -> Result<(crate::diag::FileId, String), String> {
+        let script = self.source.read(self.policy, name)?;
+        let id = self.sources.add(script.display_name, script.text.clone());
+        Ok((id, script.text))
+    }
+}
+
+fn load_texts(texts: Vec<(String, String)>, limits: &Limits, hooks: &mut dyn HookSource) -> Loaded {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let mut policies: Vec<Policy> = Vec::new();
-    let files = texts.len();
     for (name, text) in texts {
         if text.len() > limits.max_policy_bytes {
             diags.push(Diagnostic::error(
@@ -211,19 +304,12 @@ fn load_texts(texts: Vec<(String, String)>, limits: &Limits, from_files: bool) -
                 continue;
             }
         };
-        let lowered = if from_files {
-            let mut scripts = DirScripts {
-                dir: Path::new(&name)
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default(),
-                sources: &mut sources,
-                limits,
-            };
-            lower::lower(&root, &name, limits, &mut scripts, &mut diags)
-        } else {
-            lower::lower(&root, &name, limits, &mut NoScriptFiles, &mut diags)
+        let mut scripts = Sourced {
+            source: hooks,
+            sources: &mut sources,
+            policy: &name,
         };
+        let lowered = lower::lower(&root, &name, limits, &mut scripts, &mut diags);
         if let Some(p) = lowered {
             policies.push(p);
         }
@@ -267,21 +353,17 @@ fn load_texts(texts: Vec<(String, String)>, limits: &Limits, from_files: bool) -
         sources,
         diagnostics: diags.into_sorted(),
         policies: if has_errors { Vec::new() } else { sets },
-        files,
     }
 }
 
 /// Reads hook scripts beside a policy file: a relative path inside the policy's directory (no
-/// absolute paths, no `..`), at most the script size limit, added to the source map so its
-/// diagnostics point into it.
-struct DirScripts<'s> {
-    dir: PathBuf,
-    sources: &'s mut SourceMap,
+/// absolute paths, no `..`), at most the script size limit.
+struct PolicyDir<'s> {
     limits: &'s Limits,
 }
 
-impl ScriptFiles for DirScripts<'_> {
-    fn read(&mut self, relative: &str) -> Result<(crate::diag::FileId, String), String> {
+impl HookSource for PolicyDir<'_> {
+    fn read(&mut self, policy: &str, relative: &str) -> Result<HookScript, String> {
         let rel = Path::new(relative);
         if rel.is_absolute()
             || rel
@@ -292,7 +374,8 @@ impl ScriptFiles for DirScripts<'_> {
                 "a script file is named relative to the policy, inside its directory".into(),
             );
         }
-        let path = self.dir.join(rel);
+        let dir = Path::new(policy).parent().unwrap_or(Path::new(""));
+        let path = dir.join(rel);
         let meta = std::fs::metadata(&path).map_err(|e| e.to_string())?;
         if meta.len() > self.limits.hook_max_script_len as u64 {
             return Err(format!(
@@ -302,7 +385,9 @@ impl ScriptFiles for DirScripts<'_> {
             ));
         }
         let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-        let id = self.sources.add(path.display().to_string(), text.clone());
-        Ok((id, text))
+        Ok(HookScript {
+            display_name: path.display().to_string(),
+            text,
+        })
     }
 }

@@ -240,7 +240,7 @@ impl Reader<'_> {
             if out.len() >= max_units {
                 self.push(
                     Diagnostic::error(
-                        Code::InvalidValue,
+                        Code::OverLimit,
                         format!("a policy may declare at most {max_units} units"),
                     )
                     .at(knode.span)
@@ -273,10 +273,11 @@ impl Reader<'_> {
         let period = f
             .require("period", self.diags)
             .and_then(|n| read::word(n, "`period`", &["monthly", "yearly"], self.diags));
+        // Cycles are counted from the subscription's start (the account's `anchor`), the only
+        // anchor there is; the key is read so that a typo is reported.
         let anchor = match f.get("anchor") {
-            Some(n) => read::word(n, "`anchor`", &["subscription_start"], self.diags)
-                .map(|_| AnchorSource::SubscriptionStart),
-            None => Some(AnchorSource::SubscriptionStart),
+            Some(n) => read::word(n, "`anchor`", &["subscription_start"], self.diags).map(|_| ()),
+            None => Some(()),
         };
         let time_zone = match f.get("time_zone") {
             None => Some(TimeZoneSource::Account),
@@ -303,13 +304,13 @@ impl Reader<'_> {
             }),
         };
         f.finish(&["period", "anchor", "time_zone"], self.diags);
+        anchor?;
         Some(CycleRule {
             period: if period? == "yearly" {
                 Period::Yearly
             } else {
                 Period::Monthly
             },
-            anchor: anchor?,
             time_zone: time_zone?,
         })
     }
@@ -602,6 +603,21 @@ impl Reader<'_> {
                         let Some(pname) = self.name(pk, "parameter name") else {
                             continue;
                         };
+                        // The evaluator binds parameters into a fixed array.
+                        if i >= crate::limits::MAX_PARAMS {
+                            self.push(
+                                Diagnostic::error(
+                                    Code::OverLimit,
+                                    format!(
+                                        "a feature may declare at most {} parameters",
+                                        crate::limits::MAX_PARAMS
+                                    ),
+                                )
+                                .at(pk.span)
+                                .with_help("pass related values as one parameter"),
+                            );
+                            continue;
+                        }
                         let Some(ty) = read::word(
                             pv,
                             "a parameter type",
@@ -852,10 +868,25 @@ impl Reader<'_> {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (_, knode, v) in f.all() {
+        for (i, (_, knode, v)) in f.all().into_iter().enumerate() {
             let Some(name) = self.name(knode, "exchange name") else {
                 continue;
             };
+            // Which exchanges an account has done is one bit each in a 64-bit set.
+            if i >= crate::limits::MAX_EXCHANGES {
+                self.push(
+                    Diagnostic::error(
+                        Code::OverLimit,
+                        format!(
+                            "a policy may declare at most {} exchanges",
+                            crate::limits::MAX_EXCHANGES
+                        ),
+                    )
+                    .at(knode.span)
+                    .with_help("split the policy, or make one exchange repeatable"),
+                );
+                continue;
+            }
             let Some(mut ef) = Fields::open(v, "an exchange", self.diags) else {
                 continue;
             };

@@ -11,27 +11,30 @@ use crate::limits::Limits;
 
 pub use crate::ids::{ExchangeId, FeatureId, ModeId, PlanId, PlatformId};
 
-#[derive(Debug, Clone)]
-pub struct Policy {
-    pub name: String,
-    pub version: String,
-    pub effective_from: DateTime<Utc>,
-    /// The file it was read from.
-    pub file: String,
-    pub units: Vec<Unit>,
-    pub cycle: CycleRule,
-    pub modes: Vec<String>,
-    pub plans: Vec<Plan>,
-    pub features: Vec<Feature>,
-    pub platforms: Vec<Platform>,
-    pub exchanges: Vec<Exchange>,
-    pub burn_down: Vec<BurnKey>,
-    /// What each expression slot reads (`Slot(i)` reads `facts[i]`).
-    pub facts: Vec<Fact>,
-    /// Compiled rhai hooks and their sandbox.
-    pub hooks: crate::hooks::HookSet,
-    /// The limits it was loaded with; deciding uses these, never a default.
-    pub limits: Limits,
+crate::internal_fields::internal_fields! {
+    /// A compiled policy version: every name resolved to an index, every expression compiled. Immutable and `Send + Sync`; share one `Arc<Policy>` across threads.
+    #[derive(Debug, Clone)]
+    pub struct Policy {
+        name: String,
+        version: String,
+        effective_from: DateTime<Utc>,
+        /// The file it was read from.
+        file: String,
+        units: Vec<Unit>,
+        cycle: CycleRule,
+        modes: Vec<String>,
+        plans: Vec<Plan>,
+        features: Vec<Feature>,
+        platforms: Vec<Platform>,
+        exchanges: Vec<Exchange>,
+        burn_down: Vec<BurnKey>,
+        /// What each expression slot reads (`Slot(i)` reads `facts[i]`).
+        facts: Vec<Fact>,
+        /// Compiled rhai hooks and their sandbox.
+        hooks: crate::hooks::HookSet,
+        /// The limits it was loaded with; deciding uses these, never a default.
+        limits: Limits,
+    }
 }
 
 /// A rule where the policy may write an expression or name a hook.
@@ -56,7 +59,8 @@ pub struct RuleValue<'a> {
 }
 
 impl Rule {
-    /// The compiled expression, when the rule is one.
+    /// The compiled expression, when the rule is one (for the expression benchmark).
+    #[cfg(feature = "unstable")]
     pub fn expression(&self) -> Option<&Program> {
         match self {
             Rule::Expr(p) => Some(p),
@@ -116,13 +120,6 @@ pub struct Unit {
 
 pub use crate::cycle::Period;
 
-/// Where an account's cycle anchor comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnchorSource {
-    /// The instant the subscription started (the account's `anchor`).
-    SubscriptionStart,
-}
-
 /// Which time zone cycle boundaries are computed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeZoneSource {
@@ -135,7 +132,6 @@ pub enum TimeZoneSource {
 #[derive(Debug, Clone)]
 pub struct CycleRule {
     pub period: Period,
-    pub anchor: AnchorSource,
     pub time_zone: TimeZoneSource,
 }
 
@@ -349,11 +345,11 @@ impl Policy {
         }
     }
 
-    pub fn unit_names(&self) -> Vec<String> {
+    pub(crate) fn unit_names(&self) -> Vec<String> {
         self.units.iter().map(|u| u.name.clone()).collect()
     }
 
-    pub fn unit_id(&self, name: &str) -> Option<UnitId> {
+    pub(crate) fn unit_id(&self, name: &str) -> Option<UnitId> {
         self.units
             .iter()
             .position(|u| u.name == name)
@@ -361,7 +357,7 @@ impl Policy {
             .map(UnitId)
     }
 
-    pub fn plan_id(&self, name: &str) -> Option<PlanId> {
+    pub(crate) fn plan_id(&self, name: &str) -> Option<PlanId> {
         self.plans
             .iter()
             .position(|p| p.name == name)
@@ -369,7 +365,7 @@ impl Policy {
             .map(PlanId)
     }
 
-    pub fn mode_id(&self, name: &str) -> Option<ModeId> {
+    pub(crate) fn mode_id(&self, name: &str) -> Option<ModeId> {
         self.modes
             .iter()
             .position(|m| m == name)
@@ -377,7 +373,7 @@ impl Policy {
             .map(ModeId)
     }
 
-    pub fn feature_id(&self, name: &str) -> Option<FeatureId> {
+    pub(crate) fn feature_id(&self, name: &str) -> Option<FeatureId> {
         self.features
             .iter()
             .position(|f| f.name == name)
@@ -385,7 +381,7 @@ impl Policy {
             .map(FeatureId)
     }
 
-    pub fn platform_id(&self, name: &str) -> Option<PlatformId> {
+    pub(crate) fn platform_id(&self, name: &str) -> Option<PlatformId> {
         self.platforms
             .iter()
             .position(|p| p.name == name)
@@ -393,7 +389,7 @@ impl Policy {
             .map(PlatformId)
     }
 
-    pub fn exchange_id(&self, name: &str) -> Option<ExchangeId> {
+    pub(crate) fn exchange_id(&self, name: &str) -> Option<ExchangeId> {
         self.exchanges
             .iter()
             .position(|e| e.name == name)

@@ -90,7 +90,7 @@ fn quote_line(q: &QuoteReport) -> String {
         q.to_amount,
         q.to_unit,
         readable(&q.exact),
-        q.rounding.word(),
+        q.rounding,
         if q.rounded { ", rounded" } else { "" }
     );
     if q.remainder != "0" {

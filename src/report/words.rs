@@ -213,6 +213,13 @@ impl Words<'_> {
                         .into(),
                 ),
             ),
+            Reason::ExchangeAboveMaximum { exchange } => (
+                format!(
+                    "`{}` would grant more than the largest supported amount (10^15)",
+                    self.exchange(exchange)
+                ),
+                Some("no account can hold an amount that large; check the balance and the ratio".into()),
+            ),
             Reason::ExchangeNotExact { exchange } => (
                 format!(
                     "`{}` converts only exact amounts, and this one is not",
@@ -407,7 +414,7 @@ impl Words<'_> {
             },
             to_amount: q.to_amount.normalize().to_string(),
             exact: q.exact.normalize().to_string(),
-            rounding: q.rounding,
+            rounding: q.rounding.word(),
             rounded: q.rounded,
             grant_expires: q.grant_expires,
             cycle: q.cycle,

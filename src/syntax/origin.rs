@@ -35,10 +35,6 @@ impl Origin {
         }
     }
 
-    pub fn file(&self) -> FileId {
-        self.file
-    }
-
     fn map(&self, i: u32) -> u32 {
         match &self.offsets {
             None => self.base.saturating_add(i),

@@ -15,7 +15,9 @@ use crate::policy::model::{Expiry, Rollover};
 /// The rules of one policy version and how often tests exercised each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Coverage {
+    /// The policy's name.
     pub policy: String,
+    /// The version.
     pub version: String,
     /// Rule to the number of decisions that exercised it.
     pub rules: BTreeMap<String, u64>,
@@ -250,6 +252,7 @@ impl Coverage {
         }
     }
 
+    /// How many rules some decision touched.
     pub fn covered(&self) -> usize {
         self.rules.values().filter(|n| **n > 0).count()
     }
@@ -264,6 +267,7 @@ impl Coverage {
         f64::from(covered) * 100.0 / f64::from(total)
     }
 
+    /// The rules no decision touched.
     pub fn missed(&self) -> impl Iterator<Item = &str> {
         self.rules
             .iter()

@@ -12,7 +12,9 @@ use crate::policy::Policy;
 /// One decision in one line: the account, the request, the outcome and the amounts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct DecisionLine {
+    /// The account's id.
     pub account: String,
+    /// The request, in a few words.
     pub request: String,
     /// `allowed`, `denied (balance.insufficient)`, `quoted 29 credit`, ...
     pub decision: String,

@@ -7,12 +7,33 @@
 //! and serializable, so an embedder can snapshot it with insta in an ordinary Rust test.
 
 mod check;
-pub mod coverage;
+mod coverage;
 mod decisions;
-pub mod file;
+mod file;
 
 pub use decisions::{DecisionLine, decisions};
 
+/// Synthetic account populations: deterministic (a seeded SplitMix64), every plan and mode,
+/// every position in the cycle, generated and read one account at a time.
+pub mod corpus {
+    pub use crate::corpus::{Accounts, decidable, generate, read_jsonl};
+}
+
+/// Impact reports: what a policy change does to a population of accounts.
+pub mod diff {
+    pub use crate::diff::markdown::render as markdown;
+    pub use crate::diff::requests::standard as standard_requests;
+    pub use crate::diff::{ChangeGroup, Diff, DiffReport, Example, ExchangeValue, Totals};
+}
+
+/// Timelines: a script of requests at instants played against one account.
+pub mod timeline {
+    pub use crate::timeline::{
+        Observer, Played, Script, Step, Timeline, TimelineError, balances, play, play_observed,
+    };
+}
+
+use crate::limits::MAX_TEST_FILES;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,14 +49,12 @@ use crate::timeline::{Script, Step, TimelineError, play_observed};
 pub use coverage::Coverage;
 use file::{AccountRef, TestCase, TestFile};
 
-/// Most test files one run reads.
-pub const MAX_TEST_FILES: usize = 1_000;
-
 /// The result of one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseResult {
     /// `file:line` of the case.
     pub at: String,
+    /// The case's name.
     pub name: String,
     /// Empty when the case passed; otherwise one line per difference.
     pub failures: Vec<String>,
@@ -45,16 +64,21 @@ pub struct CaseResult {
 /// kept a file from running.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TestRun {
+    /// Every case, in file order.
     pub cases: Vec<CaseResult>,
+    /// Rule coverage per policy version tested.
     pub coverage: Vec<Coverage>,
+    /// Files that could not be run, and why.
     pub errors: Vec<String>,
 }
 
 impl TestRun {
+    /// Cases that passed.
     pub fn passed(&self) -> usize {
         self.cases.iter().filter(|c| c.failures.is_empty()).count()
     }
 
+    /// Cases that failed.
     pub fn failed(&self) -> usize {
         self.cases.len() - self.passed()
     }

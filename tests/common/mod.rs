@@ -1,6 +1,8 @@
 //! Helpers the integration tests share: running the `quotient` binary from the repository root,
 //! and loading a policy (its newest version) by its path from the repository root.
 
+// Test helpers may unwrap, expect and panic: a failure is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // Each test crate includes this module and uses only what it needs.
 #![allow(dead_code)]
 
@@ -8,8 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use quotient::limits::Limits;
-use quotient::{Policy, policy};
+use quotient::Limits;
+use quotient::Policy;
 
 /// Runs `quotient <args>` in the repository root: exit code, standard output, standard error.
 pub fn quotient(args: &[&str]) -> (i32, String, String) {
@@ -28,7 +30,7 @@ pub fn quotient(args: &[&str]) -> (i32, String, String) {
 /// The newest version of the policy at `path` (relative to the repository root); fails the
 /// test with every diagnostic when it does not load.
 pub fn policy(path: &str) -> Arc<Policy> {
-    let loaded = policy::load_paths(
+    let loaded = quotient::load_paths(
         &[Path::new(env!("CARGO_MANIFEST_DIR")).join(path)],
         &Limits::default(),
     );
@@ -36,5 +38,5 @@ pub fn policy(path: &str) -> Arc<Policy> {
         .single()
         .and_then(|s| s.latest())
         .cloned()
-        .unwrap_or_else(|| panic!("{path} does not load: {:?}", loaded.diagnostics))
+        .unwrap_or_else(|| panic!("{path} does not load: {:?}", loaded.diagnostics()))
 }
