@@ -1005,6 +1005,20 @@ impl<'p> Player<'p> {
         }
         let t = apply(policy, &self.state, &d)
             .map_err(|e| fail(format!("apply refused a fresh decision: {e}\n{d:#?}")))?;
+        // (9) nothing apply writes is refused on the next read: the new snapshot validates,
+        // and it survives a round trip through its JSON form unchanged.
+        let problems = quotient::validate(&t.snapshot, policy);
+        prop_assert!(
+            problems.is_empty(),
+            "apply wrote a snapshot that does not validate: {problems:?}"
+        );
+        let text = serde_json::to_string(&t.snapshot).map_err(|e| fail(e.to_string()))?;
+        let read_back = Snapshot::from_json(&text);
+        prop_assert_eq!(
+            read_back.as_ref(),
+            Ok(&t.snapshot),
+            "the new snapshot does not read back"
+        );
         // (7) applying twice gives the same transition.
         let again = apply(policy, &self.state, &d);
         prop_assert_eq!(

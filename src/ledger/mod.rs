@@ -41,6 +41,19 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    /// The word ledgers write (`convert_out`).
+    pub fn word(self) -> &'static str {
+        match self {
+            EntryKind::Grant => "grant",
+            EntryKind::Consume => "consume",
+            EntryKind::Expire => "expire",
+            EntryKind::Forfeit => "forfeit",
+            EntryKind::ConvertOut => "convert_out",
+            EntryKind::ConvertIn => "convert_in",
+            EntryKind::Rollover => "rollover",
+        }
+    }
+
     /// Whether an entry of this kind may open a grant.
     fn opens(self) -> bool {
         matches!(
@@ -249,7 +262,7 @@ fn replay_entry(s: &mut Snapshot, e: &LedgerEntry) -> Result<(), String> {
     }
     if let Some(o) = &e.opened {
         if !e.kind.opens() {
-            return Err(format!("a `{:?}` entry cannot open a grant", e.kind));
+            return Err(format!("a `{}` entry cannot open a grant", e.kind.word()));
         }
         if s.grants.iter().any(|x| x.id == e.grant) {
             return Err(format!("opens `{}`, which exists", e.grant));
@@ -291,8 +304,9 @@ fn replay_entry(s: &mut Snapshot, e: &LedgerEntry) -> Result<(), String> {
     };
     if !e.kind.debits() {
         return Err(format!(
-            "a `{:?}` entry must open a grant, but `{}` exists",
-            e.kind, e.grant
+            "a `{}` entry must open a grant, but `{}` exists",
+            e.kind.word(),
+            e.grant
         ));
     }
     if grant.unit != e.unit {
@@ -309,8 +323,9 @@ fn replay_entry(s: &mut Snapshot, e: &LedgerEntry) -> Result<(), String> {
     }
     if e.closed && e.kind != EntryKind::Expire {
         return Err(format!(
-            "closes `{}` with a `{:?}` entry; only an expiry closes a grant",
-            e.grant, e.kind
+            "closes `{}` with a `{}` entry; only an expiry closes a grant",
+            e.grant,
+            e.kind.word()
         ));
     }
     grant.remaining = e.after;
