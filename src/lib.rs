@@ -36,8 +36,8 @@ pub mod unstable;
 
 // Loading policies.
 pub use policy::{
-    FeatureInfo, HookScript, HookSource, Loaded, PlanInfo, PlatformInfo, Policy, PolicySet,
-    UnitInfo, load_bytes, load_paths, load_str, load_str_with,
+    ExchangeInfo, FeatureInfo, HookScript, HookSource, Loaded, PlanInfo, PlatformInfo, Policy,
+    PolicySet, UnitInfo, load_bytes, load_paths, load_str, load_str_with,
 };
 
 // Inputs: the account snapshot and the request, their serde formats, and validation.

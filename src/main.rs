@@ -3,6 +3,8 @@
 //! library's public API, like any embedder.
 
 mod cli;
+#[cfg(feature = "serve")]
+mod serve;
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();

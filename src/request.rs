@@ -14,6 +14,7 @@ use crate::amount;
 
 /// What the caller asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     /// Use a feature: may it, and which grants pay? Also says whether to show the offer.
@@ -43,6 +44,7 @@ impl RequestKind {
 
 /// One request. The instant is passed to [`decide`](crate::eval::decide) separately.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The caller's id for the request, recorded in the ledger.
@@ -108,6 +110,7 @@ impl Request {
 /// A quote, as sent back with an `exchange` request: what the quote was bound to and the amounts
 /// it promised. Execution grants exactly these amounts or refuses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRef {
     /// The exchange quoted.
@@ -123,15 +126,18 @@ pub struct QuoteRef {
     pub valid_until: DateTime<Utc>,
     /// The balance exchanged.
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub from_amount: Decimal,
     /// What it gives.
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub to_amount: Decimal,
 }
 
 /// A feature parameter's value: a bool, a whole number, or text (decimals are written as text,
 /// `"1.5"`, so they never pass through binary floating point).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum ParamValue {
     /// `true` or `false`.

@@ -180,7 +180,10 @@ fn library_modules_import_each_other_without_cycles() {
         ("facts", &["policy", "eval", "hooks"][..]),
         ("hooks", &["policy", "eval"][..]),
         ("account", &["policy", "eval", "document"][..]),
-        ("eval", &["report", "apply", "testing", "diff", "corpus", "timeline"][..]),
+        (
+            "eval",
+            &["report", "apply", "testing", "diff", "corpus", "timeline"][..],
+        ),
         ("report", &["apply", "testing", "timeline"][..]),
     ] {
         let uses = graph.get(module).cloned().unwrap_or_default();

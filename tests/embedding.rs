@@ -60,7 +60,10 @@ fn a_decision_applies_only_under_the_policy_version_that_made_it() {
     let s = account();
     let request = use_image();
     let d = decide(march, &s, &request, now(), &DecideOptions::default()).expect("decides");
-    assert_eq!((d.policy_name(), d.policy_version()), ("capcut-pro", "2026.03"));
+    assert_eq!(
+        (d.policy_name(), d.policy_version()),
+        ("capcut-pro", "2026.03")
+    );
     let err = apply(june, &s, &d).expect_err("another version");
     assert_eq!(
         err,

@@ -39,7 +39,11 @@ fn edit(doc: &mut Value, case: &Value) {
             }
         }
     }
-    if let Some([a, b]) = case.get("swap").and_then(Value::as_array).map(Vec::as_slice) {
+    if let Some([a, b]) = case
+        .get("swap")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         let (a, b) = (a.as_str().expect("pointer"), b.as_str().expect("pointer"));
         let va = doc.pointer(a).expect("swap a").clone();
         let vb = doc.pointer(b).expect("swap b").clone();
@@ -112,8 +116,8 @@ fn verdict(doc: &Value) -> (bool, String) {
 #[test]
 fn tampered_ledgers_are_refused_with_their_place() {
     insta::glob!("inputs/ledgers/tampered/*.json", |path| {
-        let case: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("case"))
-            .expect("case JSON");
+        let case: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("case")).expect("case JSON");
         let mut doc = base();
         edit(&mut doc, &case);
         let (replays, words) = verdict(&doc);
@@ -173,7 +177,7 @@ fn scalar_pointers(v: &Value, at: String, out: &mut Vec<String>) {
 proptest! {
     #![proptest_config(Config {
         cases: 3_000,
-        rng_seed: RngSeed::Fixed(0x1ed6_e5),
+        rng_seed: RngSeed::Fixed(0x001e_d6e5),
         failure_persistence: None,
         ..Config::default()
     })]

@@ -12,6 +12,7 @@ use crate::amount;
 
 /// One account's entitlement state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// The account's id.
@@ -42,6 +43,7 @@ pub struct Snapshot {
 
 /// An exchange the account did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeRecord {
     /// The exchange's name.
@@ -53,14 +55,17 @@ pub struct ExchangeRecord {
     pub policy_version: String,
     /// How much of the source unit was converted.
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub converted: Decimal,
     /// How much of the target unit was received.
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub received: Decimal,
 }
 
 /// Where a grant came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GrantSource {
     /// A cycle's allowance.
@@ -75,6 +80,7 @@ pub enum GrantSource {
 
 /// A lot: an amount of one unit usable in `[effective, expires)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
     /// The grant's id, unique within the account.
@@ -83,9 +89,11 @@ pub struct Grant {
     pub unit: String,
     /// How much was granted.
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: Decimal,
     /// How much is left (`0 ..= amount`).
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub remaining: Decimal,
     /// From when it can pay.
     #[serde(deserialize_with = "instant::deserialize")]

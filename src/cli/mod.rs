@@ -2,6 +2,8 @@
 //! lives in the library; these functions only read files, call it, and print.
 
 mod args;
+#[cfg(feature = "serve")]
+mod audit;
 mod check;
 mod corpus;
 mod cycles;
@@ -9,6 +11,8 @@ mod diff;
 mod eval;
 mod expr;
 mod input;
+#[cfg(feature = "serve")]
+mod serve;
 mod test;
 mod timeline;
 
@@ -50,6 +54,11 @@ usage:
                 [--requests <file>] [--format markdown|json]
       what a policy change does to a population: changed decisions, amounts, exchange value;
       exit 0 when nothing changed, 3 when decisions changed
+  quotient serve --policy <file|dir> --clients <file> [--db <url>] [--listen <addr>]
+                 [--isolation read-committed|serializable]
+      run the account service (SQLite by default: --db sqlite://quotient.db; or postgres://...)
+  quotient audit --db <url> --policy <file|dir>
+      replay every stored account's ledger; exit 1 on any difference
   quotient help
 ";
 
@@ -69,6 +78,10 @@ pub fn run(argv: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         "test" => test::run(&mut args, out, err),
         "diff" => diff::run(&mut args, out, err),
         "timeline" => timeline::run(&mut args, out, err),
+        #[cfg(feature = "serve")]
+        "serve" => serve::run(&mut args, out, err),
+        #[cfg(feature = "serve")]
+        "audit" => audit::run(&mut args, out, err),
         "help" | "--help" | "-h" => {
             let _ = write!(out, "{USAGE}");
             Ok(exit::OK)

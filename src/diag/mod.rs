@@ -17,6 +17,7 @@ pub use suggest::did_you_mean;
 
 /// How bad a problem is. Errors stop a policy from being handed out; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The input cannot be used.
@@ -40,6 +41,7 @@ pub struct Diagnostic {
 /// A diagnostic with its place resolved to a file, line and column (1-based, in characters):
 /// the serializable form for programs (CI annotations, a service's error responses).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocatedDiagnostic {
     /// `error` or `warning`.
     pub severity: Severity,

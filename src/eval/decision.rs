@@ -402,6 +402,7 @@ pub struct Changes {
 
 /// One step of the explanation `--explain` prints: a rule and what it gave.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TraceStep {
     /// The rule, as a path in the policy file (`exchanges.pro_uses_to_credits.eligible`).
     pub rule: String,

@@ -22,6 +22,7 @@ pub use crate::request::RequestKind;
 
 /// What kind of change a ledger entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A cycle's allowance (or a top-up) is granted: opens a grant.
@@ -77,6 +78,7 @@ impl EntryKind {
 
 /// The terms of a grant an entry opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Opened {
     /// From when the grant can pay.
@@ -97,6 +99,7 @@ pub struct Opened {
 
 /// One change to one grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
     /// The grant's id.
@@ -107,12 +110,15 @@ pub struct LedgerEntry {
     pub kind: EntryKind,
     /// How much changed (never negative; `kind` and before/after say which way).
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: Decimal,
     /// The grant's remaining amount before the change.
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub before: Decimal,
     /// The grant's remaining amount after the change.
     #[serde(with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub after: Decimal,
     /// Present when this entry creates the grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,6 +130,7 @@ pub struct LedgerEntry {
 
 /// A change of the account's mode, recorded with the group that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ModeChange {
     /// The mode before.
@@ -134,6 +141,7 @@ pub struct ModeChange {
 
 /// The entries of one transition: applied together or not at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerGroup {
     /// The account's id.

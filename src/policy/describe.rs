@@ -53,6 +53,19 @@ pub struct PlatformInfo<'p> {
     pub delegates_to: Option<(&'p str, Option<&'p str>)>,
 }
 
+/// An exchange, as an embedder needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExchangeInfo<'p> {
+    /// The name requests use (`pro_uses_to_credits`).
+    pub name: &'p str,
+    /// Whether an account may do it at most once.
+    pub one_time: bool,
+    /// The unit given up.
+    pub from: &'p str,
+    /// The unit received.
+    pub to: &'p str,
+}
+
 impl Policy {
     /// The policy's name; the versions of one policy share it.
     pub fn name(&self) -> &str {
@@ -136,8 +149,19 @@ impl Policy {
         Calendar::with_zone_name(account.anchor, zone, self.cycle.period)
     }
 
-    /// The names of its exchanges, in declaration order.
-    pub fn exchanges(&self) -> impl Iterator<Item = &str> {
-        self.exchanges.iter().map(|x| x.name.as_str())
+    /// Its exchanges, in declaration order.
+    pub fn exchanges(&self) -> impl Iterator<Item = ExchangeInfo<'_>> {
+        self.exchanges.iter().map(|x| ExchangeInfo {
+            name: &x.name,
+            one_time: x.one_time,
+            from: self
+                .units
+                .get(x.from.0 as usize)
+                .map_or("", |u| u.name.as_str()),
+            to: self
+                .units
+                .get(x.to.0 as usize)
+                .map_or("", |u| u.name.as_str()),
+        })
     }
 }

@@ -18,7 +18,7 @@ mod read;
 mod scalar_map;
 mod yaml;
 
-pub use describe::{FeatureInfo, PlanInfo, PlatformInfo, UnitInfo};
+pub use describe::{ExchangeInfo, FeatureInfo, PlanInfo, PlatformInfo, UnitInfo};
 pub use load::{
     HookScript, HookSource, Loaded, PolicySet, load_bytes, load_paths, load_str, load_str_with,
 };

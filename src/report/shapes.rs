@@ -11,6 +11,7 @@ use crate::eval::TraceStep;
 
 /// One reason for a decision, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReasonReport {
     /// The stable code, such as `exchange.already_done`.
     pub code: &'static str,
@@ -23,6 +24,7 @@ pub struct ReasonReport {
 
 /// What a use costs (or would have cost): `amount` of `unit`, and both in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CostReport {
     /// The unit's name (`pro_use`).
     pub unit: String,
@@ -34,6 +36,7 @@ pub struct CostReport {
 
 /// One grant paying part of a use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChargeReport {
     /// The grant's id in the snapshot.
     pub grant: String,
@@ -43,6 +46,7 @@ pub struct ChargeReport {
 
 /// A quote in words: what converting the balance gives, what is lost, what it is bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuoteReport {
     /// The exchange's name.
     pub exchange: String,
@@ -80,6 +84,7 @@ pub struct QuoteReport {
 
 /// The exchange offer shown with a feature use, its texts filled in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfferReport {
     /// The exchange's name.
     pub exchange: String,
@@ -99,6 +104,7 @@ pub struct OfferReport {
 
 /// Where a platform that delegates sends the user to exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HandOffReport {
     /// The platform that executes.
     pub platform: String,
@@ -109,6 +115,7 @@ pub struct HandOffReport {
 
 /// A billing cycle: `[start, end)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CycleReport {
     /// Cycles since the anchor (0 for the first).
     pub index: i64,
@@ -120,6 +127,7 @@ pub struct CycleReport {
 
 /// A decision in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecisionReport {
     /// The request's id.
     pub request: String,

@@ -40,3 +40,5 @@ pub fn policy(path: &str) -> Arc<Policy> {
         .cloned()
         .unwrap_or_else(|| panic!("{path} does not load: {:?}", loaded.diagnostics()))
 }
+
+pub mod server;

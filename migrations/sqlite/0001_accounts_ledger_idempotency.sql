@@ -1,0 +1,62 @@
+-- Accounts, their append-only ledger, stored idempotent responses, one-time exchanges done and
+-- the events pushed to clients. Every invariant the database can keep, it keeps: a unique
+-- (account, seq) per ledger group, a unique (account, exchange) per one-time exchange, and a
+-- ledger that cannot be updated or deleted.
+
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    version BIGINT NOT NULL CHECK (version >= 0),
+    snapshot TEXT NOT NULL,
+    imported TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE ledger (
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    seq BIGINT NOT NULL,
+    request_id TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (account_id, seq)
+);
+
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the ledger is append-only');
+END;
+
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the ledger is append-only');
+END;
+
+CREATE TABLE idempotency (
+    account_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    response_status BIGINT NOT NULL,
+    response TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (account_id, key)
+);
+
+CREATE INDEX idempotency_created ON idempotency (created_at);
+
+CREATE TABLE exchanges_done (
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    exchange TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (account_id, exchange)
+);
+
+CREATE TABLE events (
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    version BIGINT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (account_id, version)
+);
