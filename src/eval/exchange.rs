@@ -17,9 +17,14 @@ use super::error::RequestError;
 use crate::account::GrantSource;
 use crate::expr::Value;
 use crate::policy::model::{Exchange, ExchangeCapability, ExchangeId, FeatureId, PlatformId};
+use crate::request::QuoteRef;
 
-pub(super) fn decide_quote(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
-    let Some(id) = gate(ctx)? else {
+/// Decides a quote of `exchange` (`None`: the policy's only one).
+pub(super) fn decide_quote(
+    ctx: &mut Ctx<'_, '_>,
+    exchange: Option<&str>,
+) -> Result<(), RequestError> {
+    let Some(id) = gate(ctx, exchange)? else {
         return Ok(());
     };
     let balances = ctx.account.balances;
@@ -30,8 +35,15 @@ pub(super) fn decide_quote(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
     Ok(())
 }
 
-pub(super) fn decide_exchange(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
-    let Some(id) = gate(ctx)? else {
+/// Decides executing `exchange` (`None`: the policy's only one), accepting the quote `sent` if
+/// there is one, once the user has `confirm`ed.
+pub(super) fn decide_exchange(
+    ctx: &mut Ctx<'_, '_>,
+    exchange: Option<&str>,
+    sent: Option<&QuoteRef>,
+    confirm: bool,
+) -> Result<(), RequestError> {
+    let Some(id) = gate(ctx, exchange)? else {
         return Ok(());
     };
     let (platform_id, platform) = ctx.platform()?;
@@ -57,13 +69,13 @@ pub(super) fn decide_exchange(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError>
         return Ok(());
     };
     ctx.decision.quote = Some(quote);
-    if let Some(sent) = &ctx.request.quote {
+    if let Some(sent) = sent {
         if let Some(why) = staleness(ctx, id, &quote, sent) {
             ctx.finish(Outcome::Denied, Some(Reason::QuoteStale { why }));
             return Ok(());
         }
     }
-    if !ctx.request.confirm {
+    if !confirm {
         ctx.finish(
             Outcome::ConfirmRequired,
             Some(Reason::ConfirmationRequired { exchange: id }),
@@ -79,9 +91,9 @@ pub(super) fn decide_exchange(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError>
 /// The checks a quote and an exchange share, in the order a user would want to hear them: the
 /// platform, the client version, the cycle, the one-time rule, eligibility. `None` when one of
 /// them decided (the decision says why).
-fn gate(ctx: &mut Ctx<'_, '_>) -> Result<Option<ExchangeId>, RequestError> {
+fn gate(ctx: &mut Ctx<'_, '_>, exchange: Option<&str>) -> Result<Option<ExchangeId>, RequestError> {
     let (platform_id, platform) = ctx.platform()?;
-    let id = resolve(ctx)?;
+    let id = resolve(ctx, exchange)?;
     let policy = ctx.policy;
     let x = &policy.exchanges[id.0 as usize];
     let refuses = match ctx.request.kind {
@@ -176,10 +188,10 @@ fn ctx_platform_name<'c>(ctx: &Ctx<'c, '_>, id: PlatformId) -> &'c str {
 }
 
 /// The exchange the request names, or the policy's only one.
-fn resolve(ctx: &Ctx<'_, '_>) -> Result<ExchangeId, RequestError> {
+fn resolve(ctx: &Ctx<'_, '_>, exchange: Option<&str>) -> Result<ExchangeId, RequestError> {
     let policy = ctx.policy;
     let names = || policy.exchanges.iter().map(|e| e.name.as_str());
-    match &ctx.request.exchange {
+    match exchange {
         Some(name) => policy.exchange_id(name).ok_or_else(|| {
             RequestError::invalid(
                 "exchange",
@@ -315,12 +327,7 @@ pub(super) fn quote(
 }
 
 /// Why the quote the user accepted no longer holds, if it does not.
-fn staleness(
-    ctx: &Ctx<'_, '_>,
-    id: ExchangeId,
-    now: &Quote,
-    sent: &super::QuoteRef,
-) -> Option<Staleness> {
+fn staleness(ctx: &Ctx<'_, '_>, id: ExchangeId, now: &Quote, sent: &QuoteRef) -> Option<Staleness> {
     let x = &ctx.policy.exchanges[id.0 as usize];
     if sent.exchange != x.name {
         return Some(Staleness::OtherExchange);

@@ -8,6 +8,7 @@
 //! does, to build the trace.
 
 mod account;
+mod asked;
 mod burn;
 // `Decision` and what it exposes are documented; the reason and change data reachable through
 // `unstable` need not be.
@@ -39,6 +40,7 @@ use crate::facts::FactValues;
 use crate::policy::Policy;
 use crate::policy::model::{Expiry, FeatureId, Platform, PlatformId, Rule, RuleError, RuleValue};
 use account::Account;
+use asked::{Asked, check_fields};
 
 /// How to decide. Limits are not here: a compiled policy keeps the [`Limits`](crate::Limits)
 /// it was loaded with, and deciding uses those.
@@ -68,7 +70,7 @@ pub fn decide<'a>(
     now: DateTime<Utc>,
     options: &DecideOptions,
 ) -> Result<Decision<'a>, RequestError> {
-    check_fields(request)?;
+    let asked = check_fields(request)?;
     let account = Account::resolve(policy, snapshot, now)?;
     let platform = match &request.platform {
         Some(name) => Some(resolve_platform(policy, name)?),
@@ -101,12 +103,16 @@ pub fn decide<'a>(
             trace: options.explain.then(Vec::new),
         },
     };
-    match request.kind {
-        RequestKind::Use => use_feature::decide(&mut ctx)?,
-        RequestKind::Quote => exchange::decide_quote(&mut ctx)?,
-        RequestKind::Exchange => exchange::decide_exchange(&mut ctx)?,
-        RequestKind::Rollover => rollover::decide(&mut ctx)?,
-        RequestKind::Balance => decide_balance(&mut ctx),
+    match asked {
+        Asked::Use { feature, params } => use_feature::decide(&mut ctx, feature, params)?,
+        Asked::Quote { exchange: name } => exchange::decide_quote(&mut ctx, name)?,
+        Asked::Exchange {
+            exchange: name,
+            quote,
+            confirm,
+        } => exchange::decide_exchange(&mut ctx, name, quote, confirm)?,
+        Asked::Rollover => rollover::decide(&mut ctx)?,
+        Asked::Balance => decide_balance(&mut ctx),
     }
     Ok(ctx.decision)
 }
@@ -115,6 +121,8 @@ pub fn decide<'a>(
 pub(crate) struct Ctx<'c, 'r> {
     pub policy: &'c Policy,
     pub account: &'c Account<'c>,
+    /// Read only for what every kind has (id, kind, platform, client version); what a kind
+    /// alone reads comes from its `Asked`.
     pub request: &'r Request,
     pub now: DateTime<Utc>,
     pub decision: Decision<'r>,
@@ -364,44 +372,6 @@ fn resolve_platform(policy: &Policy, name: &str) -> Result<PlatformId, RequestEr
             ),
         )
     })
-}
-
-/// Every kind reads some fields and no others; a field it would ignore is an error.
-fn check_fields(r: &Request) -> Result<(), RequestError> {
-    let kind = r.kind;
-    if r.id.trim().is_empty() {
-        return Err(RequestError::invalid("id", "the request id is empty"));
-    }
-    let unused = |field: &str| {
-        Err(RequestError::invalid(
-            field,
-            format!("a `{}` request does not use `{field}`", kind.as_str()),
-        ))
-    };
-    let uses_feature = kind == RequestKind::Use;
-    let uses_exchange = matches!(kind, RequestKind::Quote | RequestKind::Exchange);
-    if r.platform.is_none() && kind != RequestKind::Rollover {
-        return Err(missing(kind, "platform"));
-    }
-    if !uses_feature && r.feature.is_some() {
-        return unused("feature");
-    }
-    if !uses_feature && !r.params.is_empty() {
-        return unused("params");
-    }
-    if uses_feature && r.feature.is_none() {
-        return Err(missing(kind, "feature"));
-    }
-    if !uses_exchange && r.exchange.is_some() {
-        return unused("exchange");
-    }
-    if kind != RequestKind::Exchange && r.quote.is_some() {
-        return unused("quote");
-    }
-    if kind != RequestKind::Exchange && r.confirm {
-        return unused("confirm");
-    }
-    Ok(())
 }
 
 fn decide_balance(ctx: &mut Ctx<'_, '_>) {

@@ -2,6 +2,8 @@
 //! the account's mode pays with (first unit that covers it wins; no partial debit), which grants
 //! pay in burn-down order, and whether to show an exchange offer.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 
 use super::burn::PayOrder;
@@ -11,13 +13,18 @@ use super::{Ctx, to_amount};
 use crate::check::UnitId;
 use crate::expr::Value;
 use crate::policy::model::{Feature, ParamType};
+use crate::request::ParamValue;
 
 use crate::limits::MAX_PARAMS;
 
-pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
+/// Decides a use of the feature named `name` with `params`.
+pub(super) fn decide<'r>(
+    ctx: &mut Ctx<'_, 'r>,
+    name: &str,
+    params: &'r BTreeMap<String, ParamValue>,
+) -> Result<(), RequestError> {
     let (platform_id, platform) = ctx.platform()?;
     let policy = ctx.policy;
-    let name = ctx.request.feature.as_deref().unwrap_or("");
     let feature_id = policy.feature_id(name).ok_or_else(|| {
         RequestError::invalid(
             "feature",
@@ -28,7 +35,7 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
         )
     })?;
     let feature = &policy.features[feature_id.0 as usize];
-    let params = bind_params(feature, ctx.request)?;
+    let params = bind_params(feature, params)?;
     ctx.decision.use_detail = Some(UseDetail {
         feature: feature_id,
         cost: None,
@@ -178,16 +185,16 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
 /// parameter must be sent with its declared type; nothing undeclared may be sent.
 fn bind_params<'r>(
     feature: &Feature,
-    request: &'r super::Request,
+    params: &'r BTreeMap<String, ParamValue>,
 ) -> Result<[Value<'r>; MAX_PARAMS], RequestError> {
     let mut values: [Value<'r>; MAX_PARAMS] = std::array::from_fn(|_| Value::Null);
-    if feature.params.len() > MAX_PARAMS || request.params.len() > MAX_PARAMS {
+    if feature.params.len() > MAX_PARAMS || params.len() > MAX_PARAMS {
         return Err(RequestError::invalid(
             "params",
             format!("at most {MAX_PARAMS} parameters are supported"),
         ));
     }
-    for name in request.params.keys() {
+    for name in params.keys() {
         if !feature.params.iter().any(|p| p.name == *name) {
             return Err(RequestError::invalid(
                 &format!("params.{name}"),
@@ -204,7 +211,7 @@ fn bind_params<'r>(
     }
     for p in &feature.params {
         let field = || format!("params.{}", p.name);
-        let Some(v) = request.params.get(&p.name) else {
+        let Some(v) = params.get(&p.name) else {
             return Err(RequestError::invalid(
                 &field(),
                 format!(
@@ -215,7 +222,7 @@ fn bind_params<'r>(
                 ),
             ));
         };
-        use super::ParamValue as P;
+        use ParamValue as P;
         let value = match (p.ty, v) {
             (ParamType::Int, P::Int(i)) => Value::Int(*i),
             (ParamType::Decimal, P::Int(i)) => Value::Dec(Decimal::from(*i)),
@@ -272,7 +279,7 @@ pub fn typical_cost(
     let feature_id = policy.feature_id(request.feature.as_deref()?)?;
     let feature = policy.features.get(feature_id.0 as usize)?;
     let cost = feature.costs.iter().find(|c| c.unit == unit)?;
-    let params = bind_params(feature, request).ok()?;
+    let params = bind_params(feature, &request.params).ok()?;
     let balances = [Decimal::ZERO; super::decision::MAX_UNITS];
     let values = crate::facts::FactValues {
         balances: &balances,
