@@ -142,8 +142,8 @@ fn race(backend: &Backend, two_servers: bool) {
     let again = run(
         &clients,
         replies
-            .iter()
-            .map(|(idem, _)| Job {
+            .keys()
+            .map(|idem| Job {
                 server: 0,
                 key: if idem.starts_with("x-") { WEB } else { MOBILE },
                 idem: idem.clone(),
