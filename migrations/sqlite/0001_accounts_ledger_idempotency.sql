@@ -1,5 +1,5 @@
--- Accounts, their append-only ledger, stored idempotent responses, one-time exchanges done and
--- the events pushed to clients. Every invariant the database can keep, it keeps: a unique
+-- Accounts, their append-only ledger (each group with the event pushed to clients when it was
+-- written), stored idempotent responses and one-time exchanges done. Every invariant the database can keep, it keeps: a unique
 -- (account, seq) per ledger group, a unique (account, exchange) per one-time exchange, and a
 -- ledger that cannot be updated or deleted.
 
@@ -18,6 +18,7 @@ CREATE TABLE ledger (
     request_id TEXT NOT NULL,
     policy_version TEXT NOT NULL,
     grp TEXT NOT NULL,
+    event TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (account_id, seq)
 );
@@ -51,12 +52,4 @@ CREATE TABLE exchanges_done (
     seq BIGINT NOT NULL,
     at TEXT NOT NULL,
     PRIMARY KEY (account_id, exchange)
-);
-
-CREATE TABLE events (
-    account_id TEXT NOT NULL REFERENCES accounts (id),
-    version BIGINT NOT NULL,
-    payload TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (account_id, version)
 );

@@ -4,9 +4,10 @@
 //! (`sql.rs`: `$1` placeholders work on both) and differ only where the databases do: how a
 //! transaction begins, which errors mean "try again", and how other servers hear of a change.
 //!
-//! Every request is one transaction ([`Store::transact`]): read the idempotency record and the
-//! account, let the caller decide (a pure function, given what was read), then compare-and-set
-//! the account's version, append the ledger, record one-time exchanges and events, store the
+//! Every request is one transaction ([`Store::transact`]): read the account and the response
+//! stored under the request's idempotency key (one round trip), let the caller decide (a pure function, given what was read), then compare-and-set
+//! the account's version, append the ledger (each group with its event), record one-time
+//! exchanges, store the
 //! response under its idempotency key, commit. A lost compare-and-set or a serialization
 //! failure starts the whole transaction again, a bounded number of times.
 
@@ -73,7 +74,7 @@ pub struct Write {
     pub groups: Vec<LedgerGroup>,
     /// One-time exchanges done: `(exchange, group seq, at)`.
     pub one_time_exchanges: Vec<(String, u64, DateTime<Utc>)>,
-    /// Events, one per group.
+    /// Events, one per group (stored with it).
     pub events: Vec<Event>,
 }
 

@@ -56,6 +56,11 @@ impl PgStore {
         Ok(store)
     }
 
+    /// PostgreSQL has row locks: writers of different accounts never wait for each other.
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        None
+    }
+
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         match self.isolation {
             Isolation::ReadCommitted => {

@@ -1,22 +1,23 @@
 //! The SQL both stores share, and `sql_store!`, which writes the same transaction logic for
 //! each concrete driver (sqlx's `Any` driver is not used: its placeholders break on PostgreSQL,
 //! and a concrete pool keeps each driver's own types and errors). A store type provides four
-//! things the databases do differently: `begin` (how a write transaction starts), `retryable`
-//! (which errors mean "start again"), `unique_violation` and `notify` (telling other servers).
+//! things the databases do differently: `write_turn` (whether writers of one process queue),
+//! `begin` (how a write transaction starts), `retryable` (which errors mean "start again"),
+//! `unique_violation` and `notify` (telling other servers).
 
-pub const SELECT_IDEMPOTENCY: &str = "SELECT fingerprint, response_status, response FROM idempotency WHERE account_id = $1 AND key = $2";
 pub const SELECT_ACCOUNT: &str = "SELECT version, snapshot FROM accounts WHERE id = $1";
+/// The account and, in the same round trip, the response stored under the request's key.
+pub const SELECT_ACCOUNT_AND_KEY: &str = "SELECT a.snapshot, i.fingerprint, i.response_status, i.response FROM accounts a LEFT JOIN idempotency i ON i.account_id = a.id AND i.key = $2 WHERE a.id = $1";
 pub const UPDATE_ACCOUNT: &str = "UPDATE accounts SET version = $1, snapshot = $2, updated_at = $3 WHERE id = $4 AND version = $5";
-pub const INSERT_LEDGER: &str = "INSERT INTO ledger (account_id, seq, request_id, policy_version, grp, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const INSERT_LEDGER: &str = "INSERT INTO ledger (account_id, seq, request_id, policy_version, grp, event, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 pub const INSERT_EXCHANGE: &str =
     "INSERT INTO exchanges_done (account_id, exchange, seq, at) VALUES ($1, $2, $3, $4)";
-pub const INSERT_EVENT: &str =
-    "INSERT INTO events (account_id, version, payload, created_at) VALUES ($1, $2, $3, $4)";
 pub const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency (account_id, key, fingerprint, status, response_status, response, created_at) VALUES ($1, $2, $3, 'done', $4, $5, $6)";
 pub const INSERT_ACCOUNT: &str = "INSERT INTO accounts (id, version, snapshot, imported, created_at, updated_at) VALUES ($1, $2, $3, $3, $4, $4)";
 pub const SELECT_LEDGER: &str =
     "SELECT seq, grp FROM ledger WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-pub const SELECT_EVENTS: &str = "SELECT version, payload FROM events WHERE account_id = $1 AND version > $2 ORDER BY version LIMIT $3";
+pub const SELECT_EVENTS: &str =
+    "SELECT seq, event FROM ledger WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 pub const SELECT_IDS: &str = "SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT $2";
 pub const SELECT_HISTORY: &str = "SELECT snapshot, imported FROM accounts WHERE id = $1";
 pub const SELECT_ALL_LEDGER: &str =
@@ -58,42 +59,37 @@ macro_rules! sql_store {
                 use $crate::serve::store::{
                     Outcome, StoredAccount, StoredResponse, db_version, instant_text,
                 };
+                let _turn = self.write_turn().await;
                 let mut tx = self.begin().await?;
-                if let Some(idem) = idempotency {
-                    let row = sqlx::query(sql::SELECT_IDEMPOTENCY)
-                        .bind(account)
-                        .bind(&idem.key)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if let Some(row) = row {
-                        let fingerprint: String = row.try_get(0)?;
-                        let status: i64 = row.try_get(1)?;
-                        let body: String = row.try_get(2)?;
-                        tx.rollback().await?;
-                        if fingerprint != idem.fingerprint {
-                            return Ok(Attempt::Refused(
-                                $crate::serve::error::ApiError::idempotency_mismatch(),
-                            ));
-                        }
-                        return Ok(Attempt::Done(Box::new(Outcome {
-                            response: StoredResponse {
-                                status: u16::try_from(status).unwrap_or(200),
-                                body,
-                            },
-                            replayed: true,
-                            written: None,
-                            retries: 0,
-                        })));
-                    }
-                }
-                let row = sqlx::query(sql::SELECT_ACCOUNT)
+                let row = sqlx::query(sql::SELECT_ACCOUNT_AND_KEY)
                     .bind(account)
+                    .bind(idempotency.map_or("", |i| i.key.as_str()))
                     .fetch_optional(&mut *tx)
                     .await?;
                 let stored = match row {
                     None => None,
                     Some(row) => {
-                        let text: String = row.try_get(1)?;
+                        let fingerprint: Option<String> = row.try_get(1)?;
+                        if let (Some(idem), Some(fingerprint)) = (idempotency, fingerprint) {
+                            let status: i64 = row.try_get(2)?;
+                            let body: String = row.try_get(3)?;
+                            tx.rollback().await?;
+                            if fingerprint != idem.fingerprint {
+                                return Ok(Attempt::Refused(
+                                    $crate::serve::error::ApiError::idempotency_mismatch(),
+                                ));
+                            }
+                            return Ok(Attempt::Done(Box::new(Outcome {
+                                response: StoredResponse {
+                                    status: u16::try_from(status).unwrap_or(200),
+                                    body,
+                                },
+                                replayed: true,
+                                written: None,
+                                retries: 0,
+                            })));
+                        }
+                        let text: String = row.try_get(0)?;
                         match quotient::Snapshot::from_json(&text) {
                             Ok(snapshot) => Some(StoredAccount { snapshot }),
                             Err(e) => {
@@ -134,7 +130,7 @@ macro_rules! sql_store {
                         tx.rollback().await?;
                         return Ok(Attempt::Retry);
                     }
-                    for g in &w.groups {
+                    for (g, ev) in w.groups.iter().zip(&w.events) {
                         let grp = serde_json::to_string(g)
                             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
                         let seq = db_version(g.version_after)
@@ -145,6 +141,7 @@ macro_rules! sql_store {
                             .bind(&g.request_id)
                             .bind(&g.policy_version)
                             .bind(&grp)
+                            .bind(&ev.payload)
                             .bind(&at)
                             .execute(&mut *tx)
                             .await;
@@ -177,17 +174,6 @@ macro_rules! sql_store {
                                 Err(e)
                             };
                         }
-                    }
-                    for ev in &w.events {
-                        let version = db_version(ev.version)
-                            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-                        sqlx::query(sql::INSERT_EVENT)
-                            .bind(account)
-                            .bind(version)
-                            .bind(&ev.payload)
-                            .bind(&at)
-                            .execute(&mut *tx)
-                            .await?;
                     }
                     self.notify(&mut tx, account, &w.events).await?;
                 }
@@ -263,6 +249,7 @@ macro_rules! sql_store {
                 use $crate::serve::store::{StoreError, db_version, instant_text, sql};
                 let text = serde_json::to_string(snapshot)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let _turn = self.write_turn().await;
                 let mut tx = self.begin().await?;
                 let r = sqlx::query(sql::INSERT_ACCOUNT)
                     .bind(&snapshot.id)

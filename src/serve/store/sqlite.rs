@@ -20,6 +20,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(in crate::serve) pool: SqlitePool,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
+    /// of polling SQLite's lock with its busy handler (which sleeps in growing steps and makes
+    /// latency jump under load). The busy timeout still covers another process on the file.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -37,9 +41,17 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        let store = SqliteStore { pool };
+        let store = SqliteStore {
+            pool,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        };
         super::migrate::apply_sqlite(&store.pool).await?;
         Ok(store)
+    }
+
+    /// Waits for this process's turn to write.
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        Some(self.writer.clone().lock_owned().await)
     }
 
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
