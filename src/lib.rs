@@ -54,8 +54,8 @@ pub use eval::{
 
 // The decision for the outside world.
 pub use report::{
-    ChargeReport, CostReport, CycleReport, DecisionReport, HandOffReport, OfferReport, QuoteReport,
-    ReasonReport,
+    ChargeReport, CostReport, CycleReport, DecisionReport, FeatureValue, HandOffReport,
+    OfferReport, QuoteReport, ReasonReport,
 };
 
 // The billing calendar.

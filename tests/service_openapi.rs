@@ -75,6 +75,7 @@ fn every_route_is_documented_and_answers_as_documented() {
         ("post", "/v1/accounts/{id}/requests"),
         ("get", "/v1/accounts/{id}/ledger"),
         ("get", "/v1/accounts/{id}/events"),
+        ("post", "/v1/accounts/{id}/handoffs"),
         ("post", "/v1/admin/reload"),
         ("put", "/v1/admin/clock"),
         ("get", "/openapi.json"),
@@ -187,6 +188,14 @@ fn every_route_is_documented_and_answers_as_documented() {
         "/openapi.json",
         &http.send("GET", "/openapi.json", None, &[], None),
     );
+    let handoff = http.send(
+        "POST",
+        &format!("{path}/handoffs"),
+        Some("demo-desktop-key"),
+        &[("x-client-version", "6.1")],
+        None,
+    );
+    check(&doc, "post", "/v1/accounts/{id}/handoffs", &handoff);
     // The events route: its error answers as documented (the stream itself is checked in the
     // event tests).
     check(

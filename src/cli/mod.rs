@@ -55,7 +55,8 @@ usage:
       what a policy change does to a population: changed decisions, amounts, exchange value;
       exit 0 when nothing changed, 3 when decisions changed
   quotient serve --policy <file|dir> --clients <file> [--db <url>] [--listen <addr>]
-                 [--isolation read-committed|serializable]
+                 [--isolation read-committed|serializable] [--handoff-ttl <minutes>]
+                 [--exchange-page policy|self|<url>]
       run the account service (SQLite by default: --db sqlite://quotient.db; or postgres://...)
   quotient audit --db <url> --policy <file|dir>
       replay every stored account's ledger; exit 1 on any difference

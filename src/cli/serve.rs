@@ -1,6 +1,6 @@
 //! `quotient serve --policy <file|dir> --clients <file> [--db <url>] [--listen <addr>]
-//! [--isolation read-committed|serializable] [--clock <instant>]`:
-//! run the account service. `--db` defaults to `sqlite://quotient.db` (created and migrated on
+//! [--isolation read-committed|serializable] [--handoff-ttl <minutes>]
+//! [--exchange-page policy|self|<url>] [--clock <instant>]`: run the account service. `--db` defaults to `sqlite://quotient.db` (created and migrated on
 //! first start); `--listen` to `127.0.0.1:8080` (port 0 picks a free one). `--clock` starts a
 //! test server on a clock that only moves through `PUT /v1/admin/clock`.
 
@@ -33,6 +33,29 @@ pub fn run(args: &mut Args, _out: &mut dyn Write, err: &mut dyn Write) -> Result
             ));
         }
     };
+    let handoff_ttl = match args.value("handoff-ttl")? {
+        None => chrono::Duration::minutes(10),
+        Some(m) => match m.parse::<i64>() {
+            Ok(m) if (1..=24 * 60).contains(&m) => chrono::Duration::minutes(m),
+            _ => {
+                return Err(format!(
+                    "`--handoff-ttl` is minutes from 1 to 1440, found `{m}`"
+                ));
+            }
+        },
+    };
+    let exchange_page = match args.value("exchange-page")?.as_deref() {
+        None | Some("policy") => crate::serve::ExchangePage::Policy,
+        Some("self") => crate::serve::ExchangePage::Itself,
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            crate::serve::ExchangePage::Url(url.to_string())
+        }
+        Some(other) => {
+            return Err(format!(
+                "`--exchange-page` is `policy`, `self` or an http(s) URL, found `{other}`"
+            ));
+        }
+    };
     let clock = match args.value("clock")? {
         Some(t) => Some(instant("clock", &t)?),
         None => None,
@@ -46,6 +69,8 @@ pub fn run(args: &mut Args, _out: &mut dyn Write, err: &mut dyn Write) -> Result
             listen,
             isolation,
             clock,
+            handoff_ttl,
+            exchange_page,
         },
         err,
     );

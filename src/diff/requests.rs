@@ -5,9 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::eval::{ParamValue, Request, RequestKind};
+use crate::eval::{Request, RequestKind};
 use crate::policy::Policy;
-use crate::policy::model::ParamType;
 
 /// The standard requests for comparing `base` with `head`.
 pub fn standard(base: &Policy, head: &Policy) -> Vec<Request> {
@@ -62,12 +61,4 @@ pub fn standard(base: &Policy, head: &Policy) -> Vec<Request> {
     out
 }
 
-/// A typical value for a parameter when the caller gives no request file.
-fn typical(ty: ParamType) -> ParamValue {
-    match ty {
-        ParamType::Int => ParamValue::Int(45),
-        ParamType::Decimal => ParamValue::Text("2.5".into()),
-        ParamType::String => ParamValue::Text(String::new()),
-        ParamType::Bool => ParamValue::Bool(false),
-    }
-}
+use crate::eval::typical_param as typical;

@@ -556,6 +556,23 @@ impl<'a> Decision<'a> {
         })
     }
 
+    /// The name of the platform that asked (names from `policy`, the one that decided).
+    pub fn platform_name<'p>(&self, policy: &'p crate::policy::Policy) -> Option<&'p str> {
+        let p = self.platform?;
+        policy.platforms.get(p.0 as usize).map(|p| p.name.as_str())
+    }
+
+    /// The exchange the decision is about: the one quoted, offered, or whose eligibility was
+    /// checked (names from `policy`, the one that decided).
+    pub fn exchange_name<'p>(&self, policy: &'p crate::policy::Policy) -> Option<&'p str> {
+        let id = self
+            .quote
+            .map(|q| q.exchange)
+            .or_else(|| self.offer().map(|o| o.quote.exchange))
+            .or(self.eligibility.map(|(x, _)| x))?;
+        policy.exchanges.get(id.0 as usize).map(|x| x.name.as_str())
+    }
+
     /// The rules and expressions that decided, when explaining.
     pub fn trace(&self) -> Option<&[TraceStep]> {
         self.trace.as_deref()

@@ -32,6 +32,7 @@ pub use decision::{
 pub use error::RequestError;
 pub use small::SmallList;
 pub use use_feature::typical_cost;
+pub(crate) use use_feature::{typical_param, typical_use};
 pub use validate::{SnapshotProblem, validate};
 
 use crate::account::Snapshot;

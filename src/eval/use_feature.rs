@@ -292,3 +292,24 @@ pub fn typical_cost(
     let value = cost.amount.eval(policy, values).ok()?.value;
     to_amount(&value, policy.units.get(unit.0 as usize)?.decimals)
 }
+
+/// A typical value for a parameter when the caller gives none: what impact reports and the
+/// value per feature price a use at (45 of an int, 2.5 of a decimal, empty text, false).
+pub(crate) fn typical_param(ty: ParamType) -> super::ParamValue {
+    match ty {
+        ParamType::Int => super::ParamValue::Int(45),
+        ParamType::Decimal => super::ParamValue::Text("2.5".into()),
+        ParamType::String => super::ParamValue::Text(String::new()),
+        ParamType::Bool => super::ParamValue::Bool(false),
+    }
+}
+
+/// A use of feature `f` with typical parameters (see [`typical_param`]).
+pub(crate) fn typical_use(f: &Feature) -> super::Request {
+    let mut r = super::Request::new(format!("typical {}", f.name), super::RequestKind::Use);
+    r.feature = Some(f.name.clone());
+    for p in &f.params {
+        r.params.insert(p.name.clone(), typical_param(p.ty));
+    }
+    r
+}

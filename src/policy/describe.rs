@@ -64,6 +64,8 @@ pub struct ExchangeInfo<'p> {
     pub from: &'p str,
     /// The unit received.
     pub to: &'p str,
+    /// The mode the account switches to for good, when the exchange switches one.
+    pub switches_to: Option<&'p str>,
 }
 
 impl Policy {
@@ -162,6 +164,10 @@ impl Policy {
                 .units
                 .get(x.to.0 as usize)
                 .map_or("", |u| u.name.as_str()),
+            switches_to: x
+                .switch_mode
+                .and_then(|m| self.modes.get(m.0 as usize))
+                .map(String::as_str),
         })
     }
 }

@@ -6,9 +6,11 @@
 
 mod shapes;
 mod text;
+mod value;
 mod words;
 
 pub use shapes::*;
+pub use value::FeatureValue;
 
 use crate::account::Snapshot;
 use crate::eval::Decision;

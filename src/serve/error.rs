@@ -129,6 +129,15 @@ impl ApiError {
         )
     }
 
+    /// 410: the hand-off was used or has expired (found in the transaction that would use it).
+    pub fn handoff_spent() -> Self {
+        ApiError::new(
+            StatusCode::GONE,
+            "handoff.spent",
+            "this exchange link was already used or has expired",
+        )
+    }
+
     /// 500: stored data does not read (never caused by a caller).
     pub fn corrupt(message: String) -> Self {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store.corrupt", message)

@@ -15,8 +15,10 @@ mod auth;
 mod clients;
 mod clock;
 mod error;
+mod handoff;
 mod metrics;
 mod openapi;
+mod page;
 mod routes;
 mod state;
 mod store;
@@ -30,6 +32,7 @@ use quotient::Limits;
 
 use clients::Clients;
 use clock::Clock;
+pub use state::ExchangePage;
 use state::{App, Settings};
 pub use store::postgres::Isolation;
 use store::{Backend, Store};
@@ -52,6 +55,10 @@ pub struct ServeOptions {
     pub isolation: Isolation,
     /// A fixed clock for tests, moved with `PUT /v1/admin/clock`.
     pub clock: Option<DateTime<Utc>>,
+    /// How long a Desktop hand-off link holds.
+    pub handoff_ttl: chrono::Duration,
+    /// Where hand-off links lead.
+    pub exchange_page: state::ExchangePage,
 }
 
 /// Loads the one policy (all its versions) under `path`, or every diagnostic in words.
@@ -125,6 +132,8 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         Settings {
             policy_path: opts.policy.clone(),
             limits,
+            handoff_ttl: opts.handoff_ttl,
+            exchange_page: opts.exchange_page.clone(),
         },
     );
     let listener = tokio::net::TcpListener::bind(&opts.listen)
@@ -133,6 +142,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the address: {e}"))?;
+    app.listening_on(&format!("http://{addr}"));
     println!("listening on http://{addr}");
     let _ = std::io::stdout().flush();
 

@@ -17,6 +17,7 @@ use super::routes;
         routes::accounts::get_account,
         routes::accounts::get_ledger,
         routes::events::events,
+        routes::handoffs::create,
         routes::requests::post_request,
         routes::admin::reload,
         routes::admin::set_clock,

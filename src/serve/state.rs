@@ -42,6 +42,20 @@ struct Inner {
     metrics: Metrics,
     in_flight: Mutex<HashSet<(String, String)>>,
     changes: broadcast::Sender<Change>,
+    handoff_ttl: chrono::Duration,
+    exchange_page: std::sync::OnceLock<Option<String>>,
+    exchange_page_setting: ExchangePage,
+}
+
+/// Where hand-off links lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExchangePage {
+    /// The policy's link (the product's own Web page, which serves this service's page).
+    Policy,
+    /// This server's own `/exchange`, at the address it listens on.
+    Itself,
+    /// A given URL.
+    Url(String),
 }
 
 /// The service's settings that handlers read.
@@ -50,6 +64,10 @@ pub struct Settings {
     pub policy_path: PathBuf,
     /// The limits policies are loaded with.
     pub limits: Limits,
+    /// How long a Desktop hand-off link holds.
+    pub handoff_ttl: chrono::Duration,
+    /// Where hand-off links lead.
+    pub exchange_page: ExchangePage,
 }
 
 impl App {
@@ -73,6 +91,9 @@ impl App {
                 metrics: Metrics::default(),
                 in_flight: Mutex::new(HashSet::new()),
                 changes,
+                handoff_ttl: settings.handoff_ttl,
+                exchange_page: std::sync::OnceLock::new(),
+                exchange_page_setting: settings.exchange_page,
             }),
         }
     }
@@ -124,6 +145,29 @@ impl App {
     /// The metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Records the address the server listens on (`http://127.0.0.1:8080`), for links to its own
+    /// exchange page.
+    pub fn listening_on(&self, base: &str) {
+        let page = match &self.inner.exchange_page_setting {
+            ExchangePage::Policy => None,
+            ExchangePage::Itself => Some(format!("{base}/exchange")),
+            ExchangePage::Url(u) => Some(u.clone()),
+        };
+        let _ = self.inner.exchange_page.set(page);
+    }
+
+    /// A fresh hand-off id and token for a request that may hand off; `None` without
+    /// randomness (then no hand-off is minted).
+    pub fn handoff_spec(&self) -> Option<super::transition::HandoffSpec> {
+        let (id, token) = super::handoff::fresh()?;
+        Some(super::transition::HandoffSpec {
+            id,
+            token,
+            ttl: self.inner.handoff_ttl,
+            page: self.inner.exchange_page.get().cloned().flatten(),
+        })
     }
 
     /// Marks `(account, key)` as being decided in this process; `None` if it already is.

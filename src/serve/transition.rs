@@ -40,6 +40,9 @@ pub struct RequestResponse {
     /// The rollover applied first, when one was due at the request's instant.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rolled_over: Option<Applied>,
+    /// The hand-off link minted for a platform that hands the exchange off (Desktop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffLink>,
 }
 
 /// An account as every client sees it.
@@ -203,13 +206,15 @@ fn write(
 }
 
 /// Decides `request` for the stored account at `now`: the rollover due first, then the
-/// request; what to write and the [`RequestResponse`] to answer.
+/// request; what to write and the [`RequestResponse`] to answer. With `spec`, a decision that
+/// hands the exchange off also mints a hand-off (in the same transaction).
 pub fn plan_request(
     policy: &Policy,
     account_id: &str,
     stored: Option<&StoredAccount>,
     request: &Request,
     now: DateTime<Utc>,
+    spec: Option<&HandoffSpec>,
 ) -> Result<(Plan, &'static str, &'static str), ApiError> {
     let stored = stored.ok_or_else(|| ApiError::account_not_found(account_id))?;
     let before = &stored.snapshot;
@@ -225,8 +230,13 @@ pub fn plan_request(
     let current = steps.last().map_or(before, |(s, _)| s);
     let d = decide(policy, current, request, now, &DecideOptions::default())
         .map_err(|e| request_error(&e))?;
-    let report = d.report(policy, current);
+    let mut report = d.report(policy, current);
     let (kind, outcome) = (d.kind().as_str(), d.outcome().as_str());
+    // A hand-off changes no account: it is minted on the snapshot the decision was made on.
+    let new_handoff = match spec {
+        Some(spec) => handoff_for(policy, current, &d, spec, now)?,
+        None => None,
+    };
     let applied = if d.changes_state() {
         let t = apply(policy, current, &d).map_err(|e| apply_error(&e))?;
         let applied = Applied {
@@ -238,10 +248,20 @@ pub fn plan_request(
     } else {
         None
     };
+    let handoff = new_handoff.as_ref().map(|(h, url)| {
+        if let Some(ho) = &mut report.hand_off {
+            ho.link = Some(url.clone());
+        }
+        HandoffLink {
+            url: url.clone(),
+            expires_at: h.expires_at,
+        }
+    });
     let body = RequestResponse {
         decision: report,
         applied,
         rolled_over,
+        handoff,
     };
     let body = serde_json::to_string(&body)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
@@ -250,10 +270,98 @@ pub fn plan_request(
             write: write(policy, before, steps, now),
             response: StoredResponse { status: 200, body },
             store_response: true,
+            handoffs: new_handoff.into_iter().map(|(h, _)| h).collect(),
+            use_handoff: None,
         },
         kind,
         outcome,
     ))
+}
+
+/// What a request needs to mint a hand-off if its decision hands off: the id and token drawn
+/// before the transaction (so every attempt makes the same one), how long it holds, and the
+/// exchange page to link to instead of the policy's link (`--exchange-page`).
+#[derive(Debug, Clone)]
+pub struct HandoffSpec {
+    /// The hand-off's id.
+    pub id: String,
+    /// Its token.
+    pub token: String,
+    /// How long it holds.
+    pub ttl: chrono::Duration,
+    /// The page to link to; the policy's link when `None`.
+    pub page: Option<String>,
+}
+
+/// A hand-off link, as a Desktop client receives it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HandoffLink {
+    /// The secure exchange page, with the single-use token.
+    pub url: String,
+    /// Until when the link holds.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The hand-off to mint for decision `d`, if it hands an exchange off (a delegating platform's
+/// exchange, or an offer whose "Exchange now" leads elsewhere) and the executing platform would
+/// quote something: a link for an exchange that would be refused as giving nothing is never
+/// handed out.
+fn handoff_for(
+    policy: &Policy,
+    s: &Snapshot,
+    d: &quotient::Decision<'_>,
+    spec: &HandoffSpec,
+    now: DateTime<Utc>,
+) -> Result<Option<(super::handoff::NewHandoff, String)>, ApiError> {
+    let from = match d.outcome() {
+        quotient::Outcome::HandedOff => true,
+        _ => d.offer().is_some_and(quotient::Offer::hands_off),
+    };
+    let asking = d.platform_name(policy);
+    let (Some(from_platform), true) = (
+        policy
+            .platforms()
+            .find(|p| p.delegates_to.is_some() && Some(p.name) == asking),
+        from,
+    ) else {
+        return Ok(None);
+    };
+    let Some((to, policy_link)) = from_platform.delegates_to else {
+        return Ok(None);
+    };
+    let Some(base) = spec.page.clone().or(policy_link.map(str::to_string)) else {
+        return Ok(None);
+    };
+    // The quote the executing platform would make now: no link unless it quotes.
+    let mut quote = Request::new(
+        format!("{}/handoff-quote", d.request_id()),
+        RequestKind::Quote,
+    )
+    .on(to);
+    quote.exchange = d.exchange_name(policy).map(str::to_string);
+    let q =
+        decide(policy, s, &quote, now, &DecideOptions::default()).map_err(|e| request_error(&e))?;
+    if q.outcome() != quotient::Outcome::Quoted {
+        return Ok(None);
+    }
+    let Some(exchange) = quote.exchange.clone() else {
+        return Ok(None);
+    };
+    let shown = serde_json::to_string(&q.report(policy, s).quote).unwrap_or_default();
+    let h = super::handoff::NewHandoff {
+        id: spec.id.clone(),
+        token: spec.token.clone(),
+        account: s.id.clone(),
+        exchange,
+        from_platform: from_platform.name.to_string(),
+        to_platform: to.to_string(),
+        policy_version: policy.version().to_string(),
+        quote: shown,
+        created_at: now,
+        expires_at: now + spec.ttl,
+    };
+    let url = super::handoff::link(&base, &spec.token);
+    Ok(Some((h, url)))
 }
 
 /// The account as clients see it at `now`, after the rollover due (if any); what to write.

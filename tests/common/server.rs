@@ -144,6 +144,7 @@ pub struct Server {
     pub url: String,
     pub db_url: String,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     stderr_log: PathBuf,
 }
 
@@ -155,6 +156,8 @@ pub struct Options {
     pub clock: Option<String>,
     pub serializable: bool,
     pub extra: Vec<String>,
+    /// Environment variables for the server process (`QUOTIENT_LOG`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -165,6 +168,7 @@ impl Default for Options {
             clock: Some("2026-04-02T10:00:00Z".into()),
             serializable: false,
             extra: Vec::new(),
+            env: Vec::new(),
         }
     }
 }
@@ -192,13 +196,19 @@ impl Server {
         args.extend(options.extra.iter().cloned());
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let stderr_log = db.dir().join(format!("server-{n}.log"));
-        Server::spawn(args, db.url.clone(), stderr_log)
+        Server::spawn(args, options.env.clone(), db.url.clone(), stderr_log)
     }
 
-    fn spawn(args: Vec<String>, db_url: String, stderr_log: PathBuf) -> Server {
+    fn spawn(
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        db_url: String,
+        stderr_log: PathBuf,
+    ) -> Server {
         let log = std::fs::File::create(&stderr_log).expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_quotient"))
             .args(&args)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -229,6 +239,7 @@ impl Server {
             url,
             db_url,
             args,
+            env,
             stderr_log,
         }
     }
@@ -236,7 +247,12 @@ impl Server {
     /// A second server process on the same database and policy.
     pub fn another(&self) -> Server {
         let log = self.stderr_log.with_extension("second.log");
-        Server::spawn(self.args.clone(), self.db_url.clone(), log)
+        Server::spawn(
+            self.args.clone(),
+            self.env.clone(),
+            self.db_url.clone(),
+            log,
+        )
     }
 
     /// Kills the server with SIGKILL (no chance to finish anything) and starts it again on the
@@ -247,7 +263,12 @@ impl Server {
         let log = self
             .stderr_log
             .with_extension(format!("{}.log", COUNTER.fetch_add(1, Ordering::Relaxed)));
-        let next = Server::spawn(self.args.clone(), self.db_url.clone(), log);
+        let next = Server::spawn(
+            self.args.clone(),
+            self.env.clone(),
+            self.db_url.clone(),
+            log,
+        );
         *self = next;
     }
 
@@ -434,4 +455,78 @@ pub fn audit(db_url: &str) -> (i32, String) {
         "policies/capcut-pro.yaml",
     ]);
     (code, format!("{out}{err}"))
+}
+
+/// One Server-Sent Event as a subscriber received it.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub id: Option<u64>,
+    pub event: Option<String>,
+    pub data: serde_json::Value,
+    pub received: Instant,
+}
+
+/// Subscribes to `account`'s events with `key` (from `last_event_id`, when given): events
+/// arrive on the channel as the server sends them, for at most `listen`. Returns once the
+/// stream is open, so that nothing sent afterwards is missed.
+pub fn subscribe(
+    base: &str,
+    account: &str,
+    key: &str,
+    last_event_id: Option<u64>,
+    listen: Duration,
+) -> std::sync::mpsc::Receiver<Sse> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (opened_tx, opened_rx) = std::sync::mpsc::channel();
+    let url = format!("{base}/v1/accounts/{account}/events");
+    let key = format!("Bearer {key}");
+    std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(listen))
+            .build()
+            .into();
+        let mut req = agent.get(&url).header("authorization", &key);
+        let last = last_event_id.map(|v| v.to_string());
+        if let Some(v) = &last {
+            req = req.header("last-event-id", v);
+        }
+        let Ok(mut response) = req.call() else {
+            let _ = opened_tx.send(false);
+            return;
+        };
+        let _ = opened_tx.send(response.status().as_u16() == 200);
+        let reader = BufReader::new(response.body_mut().as_reader());
+        let (mut id, mut event, mut data) = (None, None, String::new());
+        for line in reader.lines() {
+            let Ok(line) = line else { return };
+            if line.is_empty() {
+                if !data.is_empty() {
+                    let sse = Sse {
+                        id,
+                        event: event.take(),
+                        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                        received: Instant::now(),
+                    };
+                    if tx.send(sse).is_err() {
+                        return;
+                    }
+                }
+                id = None;
+                data.clear();
+            } else if let Some(v) = line.strip_prefix("id:") {
+                id = v.trim().parse().ok();
+            } else if let Some(v) = line.strip_prefix("event:") {
+                event = Some(v.trim().to_string());
+            } else if let Some(v) = line.strip_prefix("data:") {
+                data.push_str(v.trim_start());
+            }
+        }
+    });
+    assert_eq!(
+        opened_rx.recv_timeout(Duration::from_secs(10)),
+        Ok(true),
+        "the event stream did not open"
+    );
+    rx
 }

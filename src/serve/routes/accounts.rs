@@ -175,6 +175,7 @@ pub async fn get_account(
                 write,
                 response: StoredResponse { status: 200, body },
                 store_response: false,
+                ..Plan::default()
             })
         })
         .await

@@ -6,6 +6,7 @@
 pub(crate) mod accounts;
 pub(crate) mod admin;
 pub(crate) mod events;
+pub(crate) mod handoffs;
 pub(crate) mod meta;
 pub(crate) mod requests;
 
@@ -44,6 +45,11 @@ pub fn router(app: App) -> Router {
         .route("/v1/accounts/{id}/requests", post(requests::post_request))
         .route("/v1/accounts/{id}/ledger", get(accounts::get_ledger))
         .route("/v1/accounts/{id}/events", get(events::events))
+        .route("/v1/accounts/{id}/handoffs", post(handoffs::create))
+        .route("/exchange", get(crate::serve::page::show))
+        .route("/exchange/warning", post(crate::serve::page::warning))
+        .route("/exchange/confirm", post(crate::serve::page::confirm))
+        .route("/exchange/style.css", get(crate::serve::page::style))
         .route("/v1/admin/reload", post(admin::reload))
         .route("/v1/admin/clock", put(admin::set_clock))
         .route("/openapi.json", get(meta::openapi))

@@ -36,7 +36,7 @@ pub struct StoredAccount {
 }
 
 /// A response as it went out, stored under an idempotency key and replayed byte for byte.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoredResponse {
     /// The HTTP status.
     pub status: u16,
@@ -79,10 +79,15 @@ pub struct Write {
 }
 
 /// What the caller decided, given what was read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// What to write, if anything changes.
     pub write: Option<Write>,
+    /// Hand-offs to create in the same transaction (a Desktop exchange, an offer on Desktop).
+    pub handoffs: Vec<super::handoff::NewHandoff>,
+    /// The hand-off this transaction uses up (the exchange page's confirmation): the
+    /// transaction fails unless it is still unused and unexpired.
+    pub use_handoff: Option<String>,
     /// The response.
     pub response: StoredResponse,
     /// Whether to store the response under the request's idempotency key (decisions are
@@ -188,11 +193,18 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn history(&self, id: &str)
     -> impl Future<Output = Result<Option<History>, StoreError>> + Send;
 
-    /// Deletes idempotency records created before `before`; how many.
+    /// Deletes idempotency records created before `before`, and hand-offs that expired
+    /// before it; how many.
     fn purge_idempotency(
         &self,
         before: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The hand-off whose token hashes to `token_sha256`.
+    fn find_handoff(
+        &self,
+        token_sha256: &str,
+    ) -> impl Future<Output = Result<Option<super::handoff::Handoff>, StoreError>> + Send;
 }
 
 /// The text form instants are stored in: RFC 3339 in UTC with fixed precision, so that text
@@ -303,5 +315,12 @@ impl Store for Backend {
 
     async fn purge_idempotency(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         delegate!(self, s => s.purge_idempotency(before).await)
+    }
+
+    async fn find_handoff(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<super::handoff::Handoff>, StoreError> {
+        delegate!(self, s => s.find_handoff(token_sha256).await)
     }
 }

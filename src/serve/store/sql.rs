@@ -25,6 +25,30 @@ pub const SELECT_ALL_LEDGER: &str =
 pub const SELECT_EXCHANGES: &str =
     "SELECT exchange FROM exchanges_done WHERE account_id = $1 ORDER BY exchange";
 pub const PURGE_IDEMPOTENCY: &str = "DELETE FROM idempotency WHERE created_at < $1";
+pub const PURGE_HANDOFFS: &str = "DELETE FROM handoffs WHERE expires_at < $1";
+pub const INSERT_HANDOFF: &str = "INSERT INTO handoffs (id, token_sha256, account_id, exchange, from_platform, to_platform, policy_version, quote, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub const SELECT_HANDOFF: &str = "SELECT id, account_id, exchange, from_platform, to_platform, expires_at, used_at FROM handoffs WHERE token_sha256 = $1";
+pub const USE_HANDOFF: &str =
+    "UPDATE handoffs SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1";
+
+/// Binds a hand-off's fields to [`INSERT_HANDOFF`].
+macro_rules! bind_handoff {
+    ($h:expr) => {
+        sqlx::query($crate::serve::store::sql::INSERT_HANDOFF)
+            .bind(&$h.id)
+            .bind($crate::serve::handoff::sha256_hex(&$h.token))
+            .bind(&$h.account)
+            .bind(&$h.exchange)
+            .bind(&$h.from_platform)
+            .bind(&$h.to_platform)
+            .bind(&$h.policy_version)
+            .bind(&$h.quote)
+            .bind($crate::serve::store::instant_text($h.created_at))
+            .bind($crate::serve::store::instant_text($h.expires_at))
+    };
+}
+
+pub(crate) use bind_handoff;
 
 /// What one attempt of a transaction came to.
 pub enum Attempt {
@@ -176,6 +200,24 @@ macro_rules! sql_store {
                         }
                     }
                     self.notify(&mut tx, account, &w.events).await?;
+                }
+                for h in &plan.handoffs {
+                    $crate::serve::store::sql::bind_handoff!(h)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(id) = &plan.use_handoff {
+                    let used = sqlx::query(sql::USE_HANDOFF)
+                        .bind(&at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if used.rows_affected() != 1 {
+                        tx.rollback().await?;
+                        return Ok(Attempt::Refused(
+                            $crate::serve::error::ApiError::handoff_spent(),
+                        ));
+                    }
                 }
                 if let (Some(idem), true) = (idempotency, plan.store_response) {
                     let r = sqlx::query(sql::INSERT_IDEMPOTENCY)
@@ -419,7 +461,44 @@ macro_rules! sql_store {
                     .bind(instant_text(before))
                     .execute(&self.pool)
                     .await?;
-                Ok(done.rows_affected())
+                let handoffs = sqlx::query(sql::PURGE_HANDOFFS)
+                    .bind(instant_text(before))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() + handoffs.rows_affected())
+            }
+
+            async fn find_handoff(
+                &self,
+                token_sha256: &str,
+            ) -> Result<Option<$crate::serve::handoff::Handoff>, $crate::serve::store::StoreError>
+            {
+                use sqlx::Row;
+                use $crate::serve::store::{StoreError, sql};
+                let Some(row) = sqlx::query(sql::SELECT_HANDOFF)
+                    .bind(token_sha256)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let instant = |text: String| {
+                    chrono::DateTime::parse_from_rfc3339(&text)
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        .map_err(|e| StoreError::Corrupt(format!("a hand-off's instant: {e}")))
+                };
+                Ok(Some($crate::serve::handoff::Handoff {
+                    id: row.try_get(0)?,
+                    account: row.try_get(1)?,
+                    exchange: row.try_get(2)?,
+                    from_platform: row.try_get(3)?,
+                    to_platform: row.try_get(4)?,
+                    expires_at: instant(row.try_get(5)?)?,
+                    used_at: row
+                        .try_get::<Option<String>, _>(6)?
+                        .map(instant)
+                        .transpose()?,
+                }))
             }
         }
     };
