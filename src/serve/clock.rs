@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 /// Where "now" comes from.
 #[derive(Debug, Clone)]
@@ -25,7 +25,8 @@ impl Clock {
     /// The instant now.
     pub fn now(&self) -> DateTime<Utc> {
         match self {
-            Clock::System => DateTime::<Utc>::from(std::time::SystemTime::now()),
+            // Whole milliseconds: what the service records and answers stays readable.
+            Clock::System => DateTime::<Utc>::from(std::time::SystemTime::now()).trunc_subsecs(3),
             Clock::Manual(t) => *t.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         }
     }
