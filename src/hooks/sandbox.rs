@@ -43,9 +43,50 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
+/// What a hook may call, and why each is safe. The engine starts raw (`Engine::new_raw`: no
+/// function at all, so none of rhai's core package: no `sleep`, which costs no operations and
+/// would hang a request, no `exit`, no `parse_json`, no function-pointer calls, no debugger
+/// hooks), then gets only these packages:
+///
+/// - `ArithmeticPackage`, `LogicPackage`: operators on ints, decimals and bools; each call is
+///   one operation and constant time.
+/// - `BasicStringPackage`: `print`/`debug` (captured, at most 20 lines kept) and `to_string`;
+///   the result is bounded by the string limit.
+/// - `MoreStringPackage`: string functions (`len`, `contains`, `sub_string`, `replace`, `pad`,
+///   `split`, `trim`, ...); each is linear in its input, and every string or array it builds is
+///   bounded by the string and array limits, so one call is bounded in time and memory.
+/// - `BasicIteratorPackage`: `range` for `for` loops; every turn of a loop counts.
+/// - `BasicArrayPackage`, `BasicMapPackage`: arrays and maps; sizes are bounded by the array and
+///   map limits, and every element visited by a script-level loop counts.
+/// - `BasicMathPackage`: `abs`, `floor`, `round`, `min`, `max`, ... on decimals and ints;
+///   constant time.
+///
+/// Not registered: time (`no_time`), modules and imports (`no_module`), `eval` (disabled),
+/// blobs, bit fields, function metadata, and anything reaching the process or the system.
+fn raw_engine() -> Engine {
+    use rhai::packages::{
+        ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage,
+        BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+    };
+    let mut engine = Engine::new_raw();
+    for package in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(package);
+    }
+    engine
+}
+
 impl Sandbox {
     pub fn new(limits: &Limits) -> Self {
-        let mut engine = Engine::new();
+        let mut engine = raw_engine();
         engine
             .set_strict_variables(true)
             .set_max_operations(limits.hook_max_operations)
