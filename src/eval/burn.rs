@@ -76,7 +76,7 @@ impl<'a> PayOrder<'a> {
         }
     }
 
-    /// Whether grant `i` can pay at all.
+    /// Whether `g` can pay at all.
     fn candidate(&self, g: &Grant) -> bool {
         g.remaining > Decimal::ZERO && g.is_live(self.now) && g.unit == self.unit
     }
@@ -149,7 +149,7 @@ mod tests {
     fn grants(n: usize, now: DateTime<Utc>) -> Vec<Grant> {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         (0..n)
-            .map(|i| {
+            .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
