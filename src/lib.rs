@@ -49,7 +49,8 @@ pub use request::{ParamValue, QuoteRef, Request, RequestKind};
 // Deciding and applying.
 pub use apply::{ApplyError, Transition, apply};
 pub use eval::{
-    DecideOptions, Decision, HandOff, Offer, Outcome, Quote, RequestError, TraceStep, decide,
+    DecideOptions, Decision, HandOff, Offer, Outcome, Quote, QuoteKey, RequestError, TraceStep,
+    decide,
 };
 
 // The decision for the outside world.

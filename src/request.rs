@@ -132,6 +132,9 @@ pub struct QuoteRef {
     #[serde(with = "amount")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub to_amount: Decimal,
+    /// The quote's MAC, as the quote gave it, when quotes are signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 /// A feature parameter's value: a bool, a whole number, or text (decimals are written as text,

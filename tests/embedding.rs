@@ -230,3 +230,55 @@ fn a_feature_with_one_parameter_more_than_the_evaluator_holds_does_not_load() {
         "a feature may declare at most 16 parameters"
     );
 }
+
+#[test]
+fn with_a_key_an_altered_quote_is_refused_as_tampered() {
+    let policy = common::policy("policies/capcut-pro.yaml");
+    let s = account();
+    let key = quotient::QuoteKey::new(b"a secret the service keeps, 32 b").expect("a key");
+    let signed = DecideOptions::default().with_quote_key(&key);
+    let quote_request = Request::new("q-1", RequestKind::Quote).on("web");
+    let q = decide(&policy, &s, &quote_request, now(), &signed).unwrap();
+    let quote = q.quote().expect("a quote").to_ref(&policy);
+    assert_eq!(quote.mac.as_ref().map(String::len), Some(64));
+    let exchange_with = |sent: quotient::QuoteRef| {
+        let mut r = Request::new("x-1", RequestKind::Exchange).on("web");
+        r.confirm = true;
+        r.quote = Some(sent);
+        r
+    };
+    let codes = |r: &Request, options: &DecideOptions<'_>| {
+        let d = decide(&policy, &s, r, now(), options).unwrap();
+        (d.outcome(), d.reason_codes().collect::<Vec<_>>())
+    };
+    // As it came: exchanged.
+    assert_eq!(
+        codes(&exchange_with(quote.clone()), &signed).0,
+        Outcome::Exchanged
+    );
+    // Stretched by a day, an amount changed, or the MAC dropped: refused.
+    let mut stretched = quote.clone();
+    stretched.valid_until += chrono::Duration::days(1);
+    let mut richer = quote.clone();
+    richer.to_amount += quotient::Decimal::ONE;
+    let mut unsigned = quote.clone();
+    unsigned.mac = None;
+    for altered in [stretched.clone(), richer, unsigned] {
+        assert_eq!(
+            codes(&exchange_with(altered), &signed),
+            (Outcome::Denied, vec!["quote.tampered"])
+        );
+    }
+    // Another account's quote does not fit this one either.
+    let mut other = s.clone();
+    other.id = "acct-2002".into();
+    let request = exchange_with(quote.clone());
+    let d = decide(&policy, &other, &request, now(), &signed).unwrap();
+    assert_eq!(d.reason_codes().collect::<Vec<_>>(), ["quote.tampered"]);
+    // Without a key quotes are checked field by field only: the stretched one goes through
+    // (its amounts, cycle and versions still hold). Said so in the README.
+    assert_eq!(
+        codes(&exchange_with(stretched), &DecideOptions::default()).0,
+        Outcome::Exchanged
+    );
+}

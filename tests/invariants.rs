@@ -1988,6 +1988,7 @@ fn garbage(policy: &Policy) -> impl Strategy<Value = Garbage> {
                 valid_until,
                 from_amount: from,
                 to_amount: to,
+                mac: None,
             },
         );
     let request = (

@@ -187,6 +187,7 @@ fn an_offers_quote_can_be_accepted_after_the_use() {
         valid_until: offer.valid_until(),
         from_amount: offer.from_amount(),
         to_amount: offer.to_amount(),
+        mac: None,
     });
     let done =
         quotient::decide(policy, &after_use.snapshot, &exchange, later, &options).expect("decides");

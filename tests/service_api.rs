@@ -79,9 +79,18 @@ fn the_help_pages_month_across_platforms() {
                 "exchange": quote["exchange"], "cycle": quote["cycle"],
                 "policy_version": quote["policy_version"], "balance_version": quote["balance_version"],
                 "valid_until": quote["valid_until"], "from_amount": quote["from_amount"],
-                "to_amount": quote["to_amount"]
+                "to_amount": quote["to_amount"], "mac": quote["mac"]
             }
         });
+        // The quote is signed: stretched by a day, it is refused as tampered.
+        let mut stretched = exchange.clone();
+        stretched["quote"]["valid_until"] = "2026-04-03T10:15:00Z".into();
+        let r = http.request(ACCOUNT, WEB, "x-0", &stretched.to_string());
+        assert_eq!(r.json()["reasons"][0]["code"], "quote.tampered", "{b}: {}", r.body);
+        // As it came, after a restart of the server (the key is kept in the database): exchanged.
+        let mut s = s;
+        s.crash_and_restart();
+        let http = s.client();
         let r = http.request(ACCOUNT, WEB, "x-1", &exchange.to_string());
         let j = r.json();
         assert_eq!(j["outcome"], "exchanged", "{b}: {}", r.body);

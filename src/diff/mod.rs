@@ -251,7 +251,7 @@ pub struct Diff<'p> {
     report: DiffReport,
     groups: BTreeMap<(&'static str, &'static str, &'static str, String, String), ChangeGroup>,
     values: BTreeMap<(String, String), ExchangeValue>,
-    options: DecideOptions,
+    options: DecideOptions<'static>,
 }
 
 impl<'p> Diff<'p> {

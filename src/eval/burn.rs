@@ -140,8 +140,13 @@ mod tests {
 
     fn policy() -> std::sync::Arc<crate::policy::Policy> {
         let text = include_str!("../../policies/capcut-pro.yaml");
-        let loaded = crate::policy::load_str("capcut-pro.yaml", text, &crate::limits::Limits::default());
-        loaded.single().and_then(|s| s.latest()).cloned().expect("loads")
+        let loaded =
+            crate::policy::load_str("capcut-pro.yaml", text, &crate::limits::Limits::default());
+        loaded
+            .single()
+            .and_then(|s| s.latest())
+            .cloned()
+            .expect("loads")
     }
 
     /// `n` credit grants with priorities, expiries and starts that repeat in a pseudo-random way

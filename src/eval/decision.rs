@@ -140,6 +140,8 @@ pub enum Reason {
     QuoteStale {
         why: Staleness,
     },
+    /// The quote sent back is not one this embedder's key signed as it is (altered, or unsigned).
+    QuoteTampered,
     /// The account has not been rolled over to the cycle containing the instant.
     RolloverNeeded {
         account_cycle: Option<i64>,
@@ -201,6 +203,7 @@ impl Reason {
             Reason::NothingToExchange { .. } => "exchange.nothing_to_exchange",
             Reason::ConfirmationRequired { .. } => "exchange.confirmation_required",
             Reason::QuoteStale { .. } => "quote.stale",
+            Reason::QuoteTampered => "quote.tampered",
             Reason::RolloverNeeded { .. } => "cycle.rollover_needed",
             Reason::RolloverAlreadyDone { .. } => "rollover.already_done",
             Reason::ExpressionFailed { error, .. } => error.code(),
@@ -242,6 +245,8 @@ crate::internal_fields::internal_fields! {
         /// The snapshot version the quote is bound to.
         balance_version: u64,
         valid_until: DateTime<Utc>,
+        /// The quote's HMAC (hex, 64 characters), when the embedder gave a key.
+        mac: Option<[u8; 64]>,
     }
 }
 
@@ -301,6 +306,11 @@ impl Quote {
         self.valid_until
     }
 
+    /// The quote's MAC, in hex, when the embedder gave a key (see [`QuoteKey`](crate::QuoteKey)).
+    pub fn mac(&self) -> Option<&str> {
+        self.mac.as_ref().and_then(|m| std::str::from_utf8(m).ok())
+    }
+
     /// The quote as a client sends it back with an `exchange` request.
     pub fn to_ref(&self, policy: &crate::policy::Policy) -> super::QuoteRef {
         super::QuoteRef {
@@ -314,6 +324,7 @@ impl Quote {
             valid_until: self.valid_until,
             from_amount: self.from_amount,
             to_amount: self.to_amount,
+            mac: self.mac().map(str::to_string),
         }
     }
 }

@@ -14,6 +14,7 @@ use super::decision::{
     RuleRef, Staleness,
 };
 use super::error::RequestError;
+use super::quote_key::Bound;
 use crate::account::GrantSource;
 use crate::expr::Value;
 use crate::policy::model::{Exchange, ExchangeCapability, ExchangeId, FeatureId, PlatformId};
@@ -70,6 +71,10 @@ pub(super) fn decide_exchange(
     };
     ctx.decision.quote = Some(quote);
     if let Some(sent) = sent {
+        if !signed_as_sent(ctx, sent) {
+            ctx.finish(Outcome::Denied, Some(Reason::QuoteTampered));
+            return Ok(());
+        }
         if let Some(why) = staleness(ctx, id, &quote, sent) {
             ctx.finish(Outcome::Denied, Some(Reason::QuoteStale { why }));
             return Ok(());
@@ -309,6 +314,23 @@ pub(super) fn quote(
     let converted = cost(to).ok_or_else(too_large)?.min(balance);
     let valid_until =
         (ctx.now + Duration::seconds(x.quote_valid_for_secs)).min(ctx.account.cycle.end);
+    let mac = ctx.quote_key.map(|k| {
+        let hex = k.mac(&Bound {
+            account: &ctx.account.snapshot.id,
+            exchange: &x.name,
+            cycle: ctx.account.cycle.index,
+            policy_version: &policy.version,
+            balance_version,
+            valid_until,
+            from_amount: balance,
+            to_amount: to,
+        });
+        let mut m = [0u8; 64];
+        for (slot, byte) in m.iter_mut().zip(hex.bytes()) {
+            *slot = byte;
+        }
+        m
+    });
     Ok(Some(Quote {
         exchange: id,
         from_amount: balance,
@@ -323,7 +345,32 @@ pub(super) fn quote(
         cycle: ctx.account.cycle.index,
         balance_version,
         valid_until,
+        mac,
     }))
+}
+
+/// Whether the quote sent back carries the MAC its fields were signed with (always true when
+/// the embedder gave no key: quotes are then checked field by field only).
+fn signed_as_sent(ctx: &Ctx<'_, '_>, sent: &QuoteRef) -> bool {
+    let Some(key) = ctx.quote_key else {
+        return true;
+    };
+    let Some(mac) = sent.mac.as_deref() else {
+        return false;
+    };
+    key.verify(
+        &Bound {
+            account: &ctx.account.snapshot.id,
+            exchange: &sent.exchange,
+            cycle: sent.cycle,
+            policy_version: &sent.policy_version,
+            balance_version: sent.balance_version,
+            valid_until: sent.valid_until,
+            from_amount: sent.from_amount,
+            to_amount: sent.to_amount,
+        },
+        mac,
+    )
 }
 
 /// Why the quote the user accepted no longer holds, if it does not.

@@ -16,6 +16,7 @@ mod burn;
 pub mod decision;
 mod error;
 mod exchange;
+mod quote_key;
 mod rollover;
 mod small;
 mod use_feature;
@@ -30,6 +31,7 @@ pub use decision::{
     Reason, RuleRef, Staleness, TraceStep,
 };
 pub use error::RequestError;
+pub use quote_key::QuoteKey;
 pub use small::SmallList;
 pub use use_feature::typical_cost;
 pub(crate) use use_feature::{typical_param, typical_use};
@@ -47,15 +49,28 @@ use asked::{Asked, check_fields};
 /// it was loaded with, and deciding uses those.
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
-pub struct DecideOptions {
+pub struct DecideOptions<'k> {
     /// Record the rules and expressions that decided (`--explain`). Allocates.
     pub explain: bool,
+    /// Sign every quote, and refuse an exchange whose quote was altered (`quote.tampered`).
+    pub quote_key: Option<&'k QuoteKey>,
 }
 
-impl DecideOptions {
+impl DecideOptions<'_> {
     /// Options that record the rules and expressions that decided, when `explain` is true.
-    pub fn explaining(explain: bool) -> Self {
-        DecideOptions { explain }
+    pub fn explaining(explain: bool) -> DecideOptions<'static> {
+        DecideOptions {
+            explain,
+            quote_key: None,
+        }
+    }
+
+    /// The same options, signing quotes with `key`.
+    pub fn with_quote_key(self, key: &QuoteKey) -> DecideOptions<'_> {
+        DecideOptions {
+            explain: self.explain,
+            quote_key: Some(key),
+        }
     }
 }
 
@@ -82,6 +97,7 @@ pub fn decide<'a>(
         account: &account,
         request,
         now,
+        quote_key: options.quote_key,
         decision: Decision {
             request_id: &request.id,
             kind: request.kind,
@@ -126,6 +142,8 @@ pub(crate) struct Ctx<'c, 'r> {
     /// alone reads comes from its `Asked`.
     pub request: &'r Request,
     pub now: DateTime<Utc>,
+    /// Signs quotes and checks the ones sent back, when the embedder gave a key.
+    pub quote_key: Option<&'c QuoteKey>,
     pub decision: Decision<'r>,
 }
 

@@ -80,6 +80,9 @@ pub struct QuoteReport {
     pub balance_version: u64,
     /// Until when the quote holds.
     pub valid_until: DateTime<Utc>,
+    /// The quote's MAC, to send back unaltered, when quotes are signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 /// The exchange offer shown with a feature use, its texts filled in.

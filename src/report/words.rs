@@ -213,6 +213,12 @@ impl Words<'_> {
                         .into(),
                 ),
             ),
+            Reason::QuoteTampered => (
+                "the quote sent back is not one this service signed as it is: it was changed, or \
+                 it carries no signature"
+                    .to_string(),
+                Some("ask for a new quote and send it back exactly as it came".into()),
+            ),
             Reason::ExchangeAboveMaximum { exchange } => (
                 format!(
                     "`{}` would grant more than the largest supported amount (10^15)",
@@ -421,6 +427,7 @@ impl Words<'_> {
             policy_version: self.policy.version.clone(),
             balance_version: q.balance_version,
             valid_until: q.valid_until,
+            mac: q.mac().map(str::to_string),
         }
     }
 

@@ -124,6 +124,15 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot open `{}`: {e}", opts.db))?;
     let clock = opts.clock.map_or(Clock::System, Clock::manual);
+    // Quotes are signed with a key every server on this database shares: the first to start
+    // makes it.
+    let first = handoff::random_hex().ok_or("the operating system gives no randomness")?;
+    let secret = store
+        .setting("quote_key", &first)
+        .await
+        .map_err(|e| format!("cannot read the quote key: {e}"))?;
+    let quote_key =
+        quotient::QuoteKey::new(secret.as_bytes()).ok_or("the stored quote key is too short")?;
     let app = App::new(
         store,
         policies,
@@ -134,6 +143,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
             limits,
             handoff_ttl: opts.handoff_ttl,
             exchange_page: opts.exchange_page.clone(),
+            quote_key,
         },
     );
     let listener = tokio::net::TcpListener::bind(&opts.listen)

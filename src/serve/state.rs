@@ -43,6 +43,7 @@ struct Inner {
     in_flight: Mutex<HashSet<(String, String)>>,
     changes: broadcast::Sender<Change>,
     handoff_ttl: chrono::Duration,
+    quote_key: quotient::QuoteKey,
     exchange_page: std::sync::OnceLock<Option<String>>,
     exchange_page_setting: ExchangePage,
 }
@@ -68,6 +69,8 @@ pub struct Settings {
     pub handoff_ttl: chrono::Duration,
     /// Where hand-off links lead.
     pub exchange_page: ExchangePage,
+    /// The key quotes are signed with (shared by every server on the database).
+    pub quote_key: quotient::QuoteKey,
 }
 
 impl App {
@@ -92,6 +95,7 @@ impl App {
                 in_flight: Mutex::new(HashSet::new()),
                 changes,
                 handoff_ttl: settings.handoff_ttl,
+                quote_key: settings.quote_key,
                 exchange_page: std::sync::OnceLock::new(),
                 exchange_page_setting: settings.exchange_page,
             }),
@@ -156,6 +160,11 @@ impl App {
             ExchangePage::Url(u) => Some(u.clone()),
         };
         let _ = self.inner.exchange_page.set(page);
+    }
+
+    /// How the service decides: quotes signed with its key.
+    pub fn decide_options(&self) -> quotient::DecideOptions<'_> {
+        quotient::DecideOptions::default().with_quote_key(&self.inner.quote_key)
     }
 
     /// A fresh hand-off id and token for a request that may hand off; `None` without

@@ -215,6 +215,7 @@ pub fn plan_request(
     request: &Request,
     now: DateTime<Utc>,
     spec: Option<&HandoffSpec>,
+    options: &DecideOptions<'_>,
 ) -> Result<(Plan, &'static str, &'static str), ApiError> {
     let stored = stored.ok_or_else(|| ApiError::account_not_found(account_id))?;
     let before = &stored.snapshot;
@@ -228,13 +229,12 @@ pub fn plan_request(
         steps.push(step);
     }
     let current = steps.last().map_or(before, |(s, _)| s);
-    let d = decide(policy, current, request, now, &DecideOptions::default())
-        .map_err(|e| request_error(&e))?;
+    let d = decide(policy, current, request, now, options).map_err(|e| request_error(&e))?;
     let mut report = d.report(policy, current);
     let (kind, outcome) = (d.kind().as_str(), d.outcome().as_str());
     // A hand-off changes no account: it is minted on the snapshot the decision was made on.
     let new_handoff = match spec {
-        Some(spec) => handoff_for(policy, current, &d, spec, now)?,
+        Some(spec) => handoff_for(policy, current, &d, spec, now, options)?,
         None => None,
     };
     let applied = if d.changes_state() {
@@ -312,6 +312,7 @@ fn handoff_for(
     d: &quotient::Decision<'_>,
     spec: &HandoffSpec,
     now: DateTime<Utc>,
+    options: &DecideOptions<'_>,
 ) -> Result<Option<(super::handoff::NewHandoff, String)>, ApiError> {
     let from = match d.outcome() {
         quotient::Outcome::HandedOff => true,
@@ -339,8 +340,7 @@ fn handoff_for(
     )
     .on(to);
     quote.exchange = d.exchange_name(policy).map(str::to_string);
-    let q =
-        decide(policy, s, &quote, now, &DecideOptions::default()).map_err(|e| request_error(&e))?;
+    let q = decide(policy, s, &quote, now, options).map_err(|e| request_error(&e))?;
     if q.outcome() != quotient::Outcome::Quoted {
         return Ok(None);
     }

@@ -26,7 +26,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use quotient::{DecideOptions, Decision, Policy, Request, RequestKind, Snapshot, decide};
+use quotient::{Decision, Policy, Request, RequestKind, Snapshot, decide};
 use serde::{Deserialize, Serialize};
 
 use super::handoff::{Handoff, csrf_for, same, sha256_hex};
@@ -52,6 +52,7 @@ pub async fn style() -> Response {
 
 /// A hand-off opened from its link, with the policy and the account it is for.
 struct Opened {
+    app: App,
     handoff: Handoff,
     policy: Arc<Policy>,
     account: Snapshot,
@@ -148,6 +149,7 @@ async fn open(app: &App, token: &str) -> Result<Opened, Response> {
         .map_err(broken)?
         .ok_or_else(unknown)?;
     let mut opened = Opened {
+        app: app.clone(),
         handoff,
         policy,
         account: snapshot,
@@ -215,7 +217,7 @@ fn live_quote(o: &Opened) -> Result<(QuoteWords, Vec<quotient::FeatureValue>), R
         &o.account,
         &request,
         o.now,
-        &DecideOptions::default(),
+        &o.app.decide_options(),
     )
     .map_err(broken)?;
     words(o, &d)
@@ -469,7 +471,7 @@ fn warning_page(o: &Opened, token: &str, error: Option<String>) -> Response {
         &o.account,
         &request,
         o.now,
-        &DecideOptions::default(),
+        &o.app.decide_options(),
     ) {
         Ok(d) => d,
         Err(e) => return broken(e),
@@ -619,6 +621,7 @@ pub async fn confirm(
                 ));
             }
             let o = Opened {
+                app: app.clone(),
                 handoff: handoff.clone(),
                 policy: policy.clone(),
                 account: stored.snapshot.clone(),
@@ -631,7 +634,7 @@ pub async fn confirm(
                 &o.account,
                 &quote_request,
                 now,
-                &DecideOptions::default(),
+                &o.app.decide_options(),
             )
             .map_err(|e| super::transition::request_error(&e))?;
             let Some(q) = quote.quote() else {
@@ -668,6 +671,7 @@ pub async fn confirm(
                 &exchange,
                 now,
                 None,
+                &o.app.decide_options(),
             )?;
             if outcome != "exchanged" {
                 let body: serde_json::Value =

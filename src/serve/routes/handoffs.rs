@@ -63,11 +63,12 @@ pub async fn create(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let spec = app.handoff_spec();
+    let options = app.decide_options();
     let outcome = app
         .store()
         .transact(&id, None, now, &|stored| {
             let (mut plan, _, _) =
-                plan_request(&policy, &id, stored, &request, now, spec.as_ref())?;
+                plan_request(&policy, &id, stored, &request, now, spec.as_ref(), &options)?;
             // Only the link is answered; nothing is stored under a key.
             plan.store_response = false;
             Ok(plan)

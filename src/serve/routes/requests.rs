@@ -154,12 +154,13 @@ pub async fn post_request(
     let now = app.clock().now();
     let policy = policy_at(&app, now)?;
     let spec = app.handoff_spec();
+    let options = app.decide_options();
     let decided = Mutex::new(None);
     let outcome = app
         .store()
         .transact(&id, idempotency.as_ref(), now, &|stored| {
             let (plan, kind, outcome) =
-                plan_request(&policy, &id, stored, &request, now, spec.as_ref())?;
+                plan_request(&policy, &id, stored, &request, now, spec.as_ref(), &options)?;
             *decided
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((kind, outcome));

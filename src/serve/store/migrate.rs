@@ -27,6 +27,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0002_handoffs.sql",
         sql: include_str!("../../../migrations/sqlite/0002_handoffs.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_settings.sql",
+        sql: include_str!("../../../migrations/sqlite/0003_settings.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -40,6 +45,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "0002_handoffs.sql",
         sql: include_str!("../../../migrations/postgres/0002_handoffs.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_settings.sql",
+        sql: include_str!("../../../migrations/postgres/0003_settings.sql"),
     },
 ];
 

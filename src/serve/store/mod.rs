@@ -200,6 +200,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         before: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// The setting `name`: the one stored, or `first` stored now if there is none yet (the
+    /// first server to start decides, every other server reads it).
+    fn setting(
+        &self,
+        name: &str,
+        first: &str,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send;
+
     /// The hand-off whose token hashes to `token_sha256`.
     fn find_handoff(
         &self,
@@ -315,6 +323,10 @@ impl Store for Backend {
 
     async fn purge_idempotency(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         delegate!(self, s => s.purge_idempotency(before).await)
+    }
+
+    async fn setting(&self, name: &str, first: &str) -> Result<String, StoreError> {
+        delegate!(self, s => s.setting(name, first).await)
     }
 
     async fn find_handoff(

@@ -25,6 +25,9 @@ pub const SELECT_ALL_LEDGER: &str =
 pub const SELECT_EXCHANGES: &str =
     "SELECT exchange FROM exchanges_done WHERE account_id = $1 ORDER BY exchange";
 pub const PURGE_IDEMPOTENCY: &str = "DELETE FROM idempotency WHERE created_at < $1";
+pub const INSERT_SETTING: &str =
+    "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+pub const SELECT_SETTING: &str = "SELECT value FROM settings WHERE name = $1";
 pub const PURGE_HANDOFFS: &str = "DELETE FROM handoffs WHERE expires_at < $1";
 pub const INSERT_HANDOFF: &str = "INSERT INTO handoffs (id, token_sha256, account_id, exchange, from_platform, to_platform, policy_version, quote, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 pub const SELECT_HANDOFF: &str = "SELECT id, account_id, exchange, from_platform, to_platform, expires_at, used_at FROM handoffs WHERE token_sha256 = $1";
@@ -466,6 +469,25 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() + handoffs.rows_affected())
+            }
+
+            async fn setting(
+                &self,
+                name: &str,
+                first: &str,
+            ) -> Result<String, $crate::serve::store::StoreError> {
+                use sqlx::Row;
+                use $crate::serve::store::sql;
+                sqlx::query(sql::INSERT_SETTING)
+                    .bind(name)
+                    .bind(first)
+                    .execute(&self.pool)
+                    .await?;
+                let row = sqlx::query(sql::SELECT_SETTING)
+                    .bind(name)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get(0)?)
             }
 
             async fn find_handoff(
