@@ -75,6 +75,12 @@ pub struct Limits {
     pub max_string_len: usize,
     /// Largest compiled regular expression, in bytes of automaton. Default 1 MiB.
     pub max_regex_size: usize,
+    /// Largest regular expression built while evaluating (a `matches` pattern that is not a
+    /// literal), in bytes of automaton: far smaller than a literal's, since it may be compiled
+    /// on every evaluation. Default 32 KiB.
+    pub max_dynamic_regex_size: usize,
+    /// Longest pattern text of a regular expression built while evaluating. Default 256 bytes.
+    pub max_dynamic_regex_len: usize,
     /// Most comprehension variables in scope at once (`all`, `map`, ... nested). Default 8.
     pub max_comprehension_nesting: usize,
     /// Most steps one expression evaluation may take (every node visited, every comprehension
@@ -109,6 +115,8 @@ impl Limits {
         max_collection_len: 10_000,
         max_string_len: 64 * 1024,
         max_regex_size: 1 << 20,
+        max_dynamic_regex_size: 32 * 1024,
+        max_dynamic_regex_len: 256,
         max_comprehension_nesting: 8,
         max_eval_steps: 100_000,
         hook_max_operations: 50_000,

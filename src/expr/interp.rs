@@ -80,6 +80,9 @@ struct Machine<'e, 'a, E: Env<'a> + ?Sized> {
     limits: &'e Limits,
     locals: [Value<'a>; MAX_LOCALS],
     steps: u32,
+    /// The last pattern a `matches` built at run time, compiled: a comprehension that matches
+    /// against the same pattern every turn compiles it once.
+    last_regex: Option<(String, regex::Regex)>,
 }
 
 impl Program {
@@ -95,12 +98,66 @@ impl Program {
             limits,
             locals: std::array::from_fn(|_| Value::Null),
             steps: 0,
+            last_regex: None,
         };
         m.eval(&self.root)
     }
 }
 
 impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
+    /// Charges `n` more steps (work that grows with its input, such as compiling a pattern).
+    fn charge(&mut self, n: usize, node: &Node) -> Result<(), EvalError> {
+        self.steps = self
+            .steps
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        if self.steps > self.limits.max_eval_steps {
+            return Err(EvalError {
+                kind: EvalErrorKind::LimitExceeded,
+                message: format!(
+                    "evaluation took more than {} steps",
+                    self.limits.max_eval_steps
+                ),
+                range: node.range,
+            });
+        }
+        Ok(())
+    }
+
+    /// `s.matches(pattern)` with a pattern built at run time: bounded by the run-time pattern
+    /// limits, charged by the pattern's and the text's size, compiled once while the pattern
+    /// stays the same.
+    fn matches_dynamic(&mut self, s: &str, pattern: &str, node: &Node) -> Result<bool, EvalError> {
+        if pattern.len() > self.limits.max_dynamic_regex_len {
+            return Err(EvalError {
+                kind: EvalErrorKind::BadRegex,
+                message: format!(
+                    "a pattern built while evaluating is {} bytes, more than the {} allowed; write the pattern as a literal",
+                    pattern.len(),
+                    self.limits.max_dynamic_regex_len
+                ),
+                range: node.range,
+            });
+        }
+        self.charge(s.len() / 64, node)?;
+        if let Some((p, re)) = &self.last_regex {
+            if p == pattern {
+                return Ok(re.is_match(s));
+            }
+        }
+        self.charge(pattern.len().saturating_mul(4), node)?;
+        let re = regex::RegexBuilder::new(pattern)
+            .size_limit(self.limits.max_dynamic_regex_size)
+            .build()
+            .map_err(|e| EvalError {
+                kind: EvalErrorKind::BadRegex,
+                message: format!("bad regular expression: {e}"),
+                range: node.range,
+            })?;
+        let found = re.is_match(s);
+        self.last_regex = Some((pattern.to_string(), re));
+        Ok(found)
+    }
+
     fn tick(&mut self, node: &Node) -> Result<(), EvalError> {
         self.steps += 1;
         if self.steps > self.limits.max_eval_steps {
@@ -445,17 +502,7 @@ impl<'a, E: Env<'a> + ?Sized> Machine<'_, 'a, E> {
                     Builtin::Contains => s.contains(t),
                     Builtin::StartsWith => s.starts_with(t),
                     Builtin::EndsWith => s.ends_with(t),
-                    _ => {
-                        let re = regex::RegexBuilder::new(t)
-                            .size_limit(self.limits.max_regex_size)
-                            .build()
-                            .map_err(|e| EvalError {
-                                kind: EvalErrorKind::BadRegex,
-                                message: format!("bad regular expression: {e}"),
-                                range: node.range,
-                            })?;
-                        re.is_match(s)
-                    }
+                    _ => self.matches_dynamic(s, t, node)?,
                 }))
             }
             Builtin::ToInt => match &a {
