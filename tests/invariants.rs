@@ -866,6 +866,19 @@ impl<'p> Player<'p> {
                         (_, ParamType::String) => ParamValue::Text("x".into()),
                         (_, ParamType::Bool) => ParamValue::Bool(params.int % 2 == 0),
                     };
+                    // A number outside the declared bounds is refused, not used.
+                    let number = match &value {
+                        ParamValue::Int(i) => Some(Decimal::from(*i)),
+                        ParamValue::Text(t) if p.ty == ParamType::Decimal => t.parse().ok(),
+                        _ => None,
+                    };
+                    if let Some(number) = number {
+                        let below = p.min.is_some_and(|min| number < min);
+                        let above = p.max.is_some_and(|max| number > max);
+                        if below || above {
+                            ok = false;
+                        }
+                    }
                     r.params.insert(p.name.clone(), value);
                 }
                 if params.shape == 9 {

@@ -86,7 +86,12 @@ fn the_help_pages_month_across_platforms() {
         let mut stretched = exchange.clone();
         stretched["quote"]["valid_until"] = "2026-04-03T10:15:00Z".into();
         let r = http.request(ACCOUNT, WEB, "x-0", &stretched.to_string());
-        assert_eq!(r.json()["reasons"][0]["code"], "quote.tampered", "{b}: {}", r.body);
+        assert_eq!(
+            r.json()["reasons"][0]["code"],
+            "quote.tampered",
+            "{b}: {}",
+            r.body
+        );
         // As it came, after a restart of the server (the key is kept in the database): exchanged.
         let mut s = s;
         s.crash_and_restart();

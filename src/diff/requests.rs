@@ -39,7 +39,7 @@ pub fn standard(base: &Policy, head: &Policy) -> Vec<Request> {
             r.client_version.clone_from(&version);
             r.feature = Some(f.name.clone());
             for param in &f.params {
-                r.params.insert(param.name.clone(), typical(param.ty));
+                r.params.insert(param.name.clone(), typical_value(param));
             }
             out.push(r);
         }
@@ -61,4 +61,4 @@ pub fn standard(base: &Policy, head: &Policy) -> Vec<Request> {
     out
 }
 
-use crate::eval::typical_param as typical;
+use crate::eval::typical_value;

@@ -34,7 +34,7 @@ pub use error::RequestError;
 pub use quote_key::QuoteKey;
 pub use small::SmallList;
 pub use use_feature::typical_cost;
-pub(crate) use use_feature::{typical_param, typical_use};
+pub(crate) use use_feature::{typical_use, typical_value};
 pub use validate::{SnapshotProblem, validate};
 
 use crate::account::Snapshot;

@@ -252,6 +252,26 @@ fn bind_params<'r>(
                 ));
             }
         };
+        let number = match &value {
+            Value::Int(i) => Some(Decimal::from(*i)),
+            Value::Dec(d) => Some(*d),
+            _ => None,
+        };
+        if let Some(n) = number {
+            let shown = n.normalize();
+            if let Some(min) = p.min.filter(|min| n < *min) {
+                return Err(RequestError::invalid(
+                    &field(),
+                    format!("`{}` must be at least {min}, found {shown}", p.name),
+                ));
+            }
+            if let Some(max) = p.max.filter(|max| n > *max) {
+                return Err(RequestError::invalid(
+                    &field(),
+                    format!("`{}` must be at most {max}, found {shown}", p.name),
+                ));
+            }
+        }
         if let Some(slot) = values.get_mut(p.index as usize) {
             *slot = value;
         }
@@ -304,12 +324,31 @@ pub(crate) fn typical_param(ty: ParamType) -> super::ParamValue {
     }
 }
 
-/// A use of feature `f` with typical parameters (see [`typical_param`]).
+/// A typical value for parameter `p`, within its bounds.
+pub(crate) fn typical_value(p: &crate::policy::model::Param) -> super::ParamValue {
+    use super::ParamValue as P;
+    let clamp = |d: Decimal| {
+        let d = p.min.map_or(d, |m| d.max(m));
+        p.max.map_or(d, |m| d.min(m))
+    };
+    match typical_param(p.ty) {
+        P::Int(i) => {
+            let d = clamp(Decimal::from(i));
+            P::Int(i64::try_from(d).unwrap_or(i))
+        }
+        P::Text(t) if p.ty == ParamType::Decimal => Decimal::from_str_exact(&t)
+            .map(|d| P::Text(clamp(d).normalize().to_string()))
+            .unwrap_or(P::Text(t)),
+        other => other,
+    }
+}
+
+/// A use of feature `f` with typical parameters (see [`typical_value`]).
 pub(crate) fn typical_use(f: &Feature) -> super::Request {
     let mut r = super::Request::new(format!("typical {}", f.name), super::RequestKind::Use);
     r.feature = Some(f.name.clone());
     for p in &f.params {
-        r.params.insert(p.name.clone(), typical_param(p.ty));
+        r.params.insert(p.name.clone(), typical_value(p));
     }
     r
 }

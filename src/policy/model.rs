@@ -202,6 +202,10 @@ pub struct Feature {
 pub struct Param {
     pub name: String,
     pub ty: ParamType,
+    /// The smallest value a request may send (`int` and `decimal` only).
+    pub min: Option<Decimal>,
+    /// The largest value a request may send (`int` and `decimal` only).
+    pub max: Option<Decimal>,
     /// Index into the per-request parameter array the evaluator builds.
     pub index: u16,
 }

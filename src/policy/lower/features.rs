@@ -14,7 +14,7 @@ use crate::policy::facts::FactTable;
 use crate::policy::hooks::{HookUse, hook_use};
 use crate::policy::model::*;
 use crate::policy::read::{self, Fields};
-use crate::policy::yaml::YNode;
+use crate::policy::yaml::{YKind, YNode};
 
 impl Reader<'_> {
     pub(super) fn features(
@@ -60,8 +60,23 @@ impl Reader<'_> {
                             );
                             continue;
                         }
+                        // `int`, or `{ type: int, min: 0, max: 86400 }`.
+                        let (ty_node, min_node, max_node) = match &pv.kind {
+                            YKind::Map(_) => {
+                                let Some(mut bf) = Fields::open(pv, "a parameter", self.diags)
+                                else {
+                                    continue;
+                                };
+                                let t = bf.require("type", self.diags);
+                                let (lo, hi) = (bf.get("min"), bf.get("max"));
+                                bf.finish(&["type", "min", "max"], self.diags);
+                                let Some(t) = t else { continue };
+                                (t, lo, hi)
+                            }
+                            _ => (pv, None, None),
+                        };
                         let Some(ty) = read::word(
-                            pv,
+                            ty_node,
                             "a parameter type",
                             &["int", "decimal", "string", "bool"],
                             self.diags,
@@ -74,9 +89,25 @@ impl Reader<'_> {
                             "string" => ParamType::String,
                             _ => ParamType::Bool,
                         };
+                        let min = min_node.and_then(|n| self.param_bound(n, ty, "`min`"));
+                        let max = max_node.and_then(|n| self.param_bound(n, ty, "`max`"));
+                        if let (Some(lo), Some(hi), Some(n)) = (min, max, max_node) {
+                            if lo > hi {
+                                self.push(
+                                    Diagnostic::error(
+                                        Code::InvalidValue,
+                                        format!("`max` {hi} is below `min` {lo}"),
+                                    )
+                                    .at(n.span)
+                                    .with_help("no value could be sent; swap them"),
+                                );
+                            }
+                        }
                         params.push(Param {
                             name: pname,
                             ty,
+                            min,
+                            max,
                             index: id16(i),
                         });
                     }
@@ -172,5 +203,54 @@ impl Reader<'_> {
             }
         }
         Some(program)
+    }
+}
+
+impl Reader<'_> {
+    /// A parameter's `min` or `max`: an exact number (a whole one for an `int`), within the
+    /// largest supported amount; only `int` and `decimal` parameters have bounds.
+    fn param_bound(&mut self, node: &YNode, ty: ParamType, what: &str) -> Option<Decimal> {
+        if !matches!(ty, ParamType::Int | ParamType::Decimal) {
+            self.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("{what} is for `int` and `decimal` parameters"),
+                )
+                .at(node.span)
+                .with_help("remove it, or make the parameter a number"),
+            );
+            return None;
+        }
+        let text = node.as_scalar().map(str::trim).unwrap_or("");
+        let value = Decimal::from_str_exact(text)
+            .ok()
+            .filter(|d| d.abs() <= crate::amount::MAX);
+        match value {
+            Some(d) if ty == ParamType::Int && d.fract() != Decimal::ZERO => {
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("{what} of an `int` parameter must be a whole number, found `{text}`"),
+                    )
+                    .at(node.span)
+                    .with_help("requests send an `int` as a whole number; round the bound, or make the parameter a `decimal`"),
+                );
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("{what} must be an exact number, found `{text}`"),
+                    )
+                    .at(node.span)
+                    .with_help(
+                        "write digits with an optional sign and decimal point, like `0` or `-2.5`",
+                    ),
+                );
+                None
+            }
+        }
     }
 }
