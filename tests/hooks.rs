@@ -39,7 +39,7 @@ const ACCOUNT: &str = include_str!("inputs/sandbox/account.json");
 fn use_feature(feature: &str) -> Request {
     let mut r = Request::new(format!("use {feature}"), RequestKind::Use).on("studio");
     r.feature = Some(feature.into());
-    if feature.starts_with("batch_export") {
+    if feature.starts_with("batch_export") || feature.starts_with("expression_") {
         r.params.insert("images".into(), ParamValue::Int(25));
     }
     r
@@ -73,6 +73,12 @@ fn runaway_hooks_end_in_a_clear_error_and_the_policy_keeps_working() {
         // `sleep` costs no operations: the sandbox must not have it at all.
         ("sleeper", "hook.failed"),
         ("exits_early", "hook.failed"),
+        // Amounts outside 0..=10^15: a hook's is the wrong type of result, an expression's
+        // negative or too large amount each has its own code.
+        ("negative_amount", "hook.wrong_result_type"),
+        ("expression_negative", "eval.negative_amount"),
+        ("above_the_cap", "hook.wrong_result_type"),
+        ("expression_above_the_cap", "eval.amount_too_large"),
     ] {
         let request = use_feature(feature);
         let d = decide(policy, &account, &request, now, &options).expect("decides");

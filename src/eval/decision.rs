@@ -155,8 +155,12 @@ pub enum Reason {
         rule: RuleRef,
         error: EvalErrorKind,
     },
-    /// An amount the policy computed is negative.
+    /// An amount the policy computed is negative (or not a number).
     NegativeAmount {
+        rule: RuleRef,
+    },
+    /// An amount the policy computed is above [`crate::amount::MAX`] (10^15).
+    AmountTooLarge {
         rule: RuleRef,
     },
     /// A hook failed (a limit, a script error, a result of the wrong type); the decision's
@@ -208,6 +212,7 @@ impl Reason {
             Reason::RolloverAlreadyDone { .. } => "rollover.already_done",
             Reason::ExpressionFailed { error, .. } => error.code(),
             Reason::NegativeAmount { .. } => "eval.negative_amount",
+            Reason::AmountTooLarge { .. } => "eval.amount_too_large",
             Reason::HookFailed { kind, .. } => kind.code(),
         }
     }

@@ -362,16 +362,39 @@ pub(crate) fn version_at_least(version: &str, min: &[u32]) -> bool {
     parts.all(|p| p.parse::<u32>().is_ok())
 }
 
-/// An amount as a policy expression computed it, rounded up to the unit's decimal places;
-/// `None` when it is not a number or above [`crate::amount::MAX`].
-pub(crate) fn to_amount(value: &Value<'_>, decimals: u32) -> Option<Decimal> {
+/// Why a computed amount cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AmountProblem {
+    /// Below zero, or not a number at all (a hook can return anything).
+    Negative,
+    /// Above [`crate::amount::MAX`].
+    TooLarge,
+}
+
+/// An amount as a policy expression computed it, rounded up to the unit's decimal places, when
+/// it is a number from zero to [`crate::amount::MAX`].
+pub(crate) fn to_amount(value: &Value<'_>, decimals: u32) -> Result<Decimal, AmountProblem> {
     let d = match value {
         Value::Int(i) => Decimal::from(*i),
         Value::Dec(d) => *d,
-        _ => return None,
+        _ => return Err(AmountProblem::Negative),
     };
     let d = d.round_dp_with_strategy(decimals, RoundingStrategy::ToPositiveInfinity);
-    (d <= crate::amount::MAX).then_some(d)
+    if d < Decimal::ZERO {
+        Err(AmountProblem::Negative)
+    } else if d > crate::amount::MAX {
+        Err(AmountProblem::TooLarge)
+    } else {
+        Ok(d)
+    }
+}
+
+/// The reason a computed amount is refused with.
+pub(crate) fn amount_reason(problem: AmountProblem, rule: RuleRef) -> Reason {
+    match problem {
+        AmountProblem::Negative => Reason::NegativeAmount { rule },
+        AmountProblem::TooLarge => Reason::AmountTooLarge { rule },
+    }
 }
 
 fn missing(kind: RequestKind, field: &str) -> RequestError {

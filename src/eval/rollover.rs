@@ -176,8 +176,17 @@ pub(super) fn decide(ctx: &mut Ctx<'_, '_>) -> Result<(), RequestError> {
                         &rule,
                         values,
                     ) {
-                        Ok(v) => super::to_amount(&v, policy.units[a.unit.0 as usize].decimals)
-                            .unwrap_or_default(),
+                        Ok(v) => {
+                            match super::to_amount(&v, policy.units[a.unit.0 as usize].decimals) {
+                                Ok(amount) => amount,
+                                Err(problem) => {
+                                    let rule = RuleRef::Allowance { unit: a.unit };
+                                    let reason = super::amount_reason(problem, rule);
+                                    ctx.finish(Outcome::Error, Some(reason));
+                                    return Ok(());
+                                }
+                            }
+                        }
                         Err(e) => {
                             ctx.fail(RuleRef::Allowance { unit: a.unit }, e);
                             return Ok(());

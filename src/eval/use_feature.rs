@@ -108,9 +108,9 @@ pub(super) fn decide<'r>(
         );
         let amount = match result {
             Ok(v) => match to_amount(&v, decimals) {
-                Some(a) if a >= Decimal::ZERO => a,
-                _ => {
-                    ctx.finish(Outcome::Error, Some(Reason::NegativeAmount { rule }));
+                Ok(a) => a,
+                Err(problem) => {
+                    ctx.finish(Outcome::Error, Some(super::amount_reason(problem, rule)));
                     return Ok(());
                 }
             },
@@ -310,7 +310,7 @@ pub fn typical_cost(
         ..Default::default()
     };
     let value = cost.amount.eval(policy, values).ok()?.value;
-    to_amount(&value, policy.units.get(unit.0 as usize)?.decimals)
+    to_amount(&value, policy.units.get(unit.0 as usize)?.decimals).ok()
 }
 
 /// A typical value for a parameter when the caller gives none: what impact reports and the

@@ -317,7 +317,14 @@ impl Words<'_> {
             ),
             Reason::NegativeAmount { rule } => (
                 format!(
-                    "`{}` gave an amount that is negative, not a number, or above 10^15",
+                    "`{}` gave an amount that is negative or not a number",
+                    self.rule(rule)
+                ),
+                Some("fix the policy expression; other requests are not affected".into()),
+            ),
+            Reason::AmountTooLarge { rule } => (
+                format!(
+                    "`{}` gave an amount above 10^15, the largest amount Quotient keeps",
                     self.rule(rule)
                 ),
                 Some("fix the policy expression; other requests are not affected".into()),
