@@ -48,6 +48,12 @@ pub(super) fn decide_exchange(
         return Ok(());
     };
     let (platform_id, platform) = ctx.platform()?;
+    // What Web would refuse (nothing to exchange, not exact, too much, nothing given) is refused
+    // here too: handing off to a page that can only say no wastes the user's trip.
+    let balances = ctx.account.balances;
+    let Some(quote) = quote_or_refuse(ctx, id, &balances)? else {
+        return Ok(());
+    };
     if let ExchangeCapability::Delegate { to, .. } = platform.exchange {
         ctx.decision.hand_off_to = Some(to);
         let target = ctx_platform_name(ctx, to);
@@ -65,10 +71,6 @@ pub(super) fn decide_exchange(
         );
         return Ok(());
     }
-    let balances = ctx.account.balances;
-    let Some(quote) = quote_or_refuse(ctx, id, &balances)? else {
-        return Ok(());
-    };
     ctx.decision.quote = Some(quote);
     if let Some(sent) = sent {
         if !signed_as_sent(ctx, sent) {
