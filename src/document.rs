@@ -127,6 +127,26 @@ pub(crate) fn explain(message: &str) -> String {
         .replacen("invalid type: unit value", "invalid type: null", 1)
         .replacen("invalid type: sequence", "invalid type: a list", 1)
         .replacen("invalid type: map,", "invalid type: a mapping,", 1);
+    // serde_json reads an integer beyond 64 bits as a float and reports that float
+    // (`1.8446744073709552e+19`): say the number is too large, in the field's terms.
+    if let Some(rest) = out.strip_prefix("invalid type: floating point `")
+        && let Some((number, expected)) = rest.split_once('`')
+    {
+        let range = match expected {
+            ", expected u64" => Some("from 0 to 18446744073709551615"),
+            ", expected u32" => Some("from 0 to 4294967295"),
+            ", expected i64" => Some("from -9223372036854775808 to 9223372036854775807"),
+            ", expected i32" => Some("from -2147483648 to 2147483647"),
+            _ => None,
+        };
+        if let Some(range) = range {
+            return if number.contains(['e', 'E', 'i', 'N']) {
+                format!("the number is too large: expected a whole number {range}")
+            } else {
+                format!("`{number}` is not a whole number: expected a whole number {range}")
+            };
+        }
+    }
     for (rust, plain) in [
         ("expected u64", "expected a whole number, 0 or more"),
         ("expected u32", "expected a whole number, 0 or more"),
