@@ -214,6 +214,35 @@ fn eval_apply_writes_the_next_snapshot_and_prints_the_ledger() {
 }
 
 #[test]
+fn eval_apply_that_cannot_write_prints_nothing_as_done_and_writes_nothing() {
+    let dir = std::env::temp_dir().join(format!("quotient-cli-apply-fail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let out_path = dir.join("next.json");
+    // The ledger's directory does not exist: that write fails, so the snapshot must not land.
+    let ledger_path = dir.join("missing").join("ledger.json");
+    let (code, out, err) = eval(&[
+        "--request",
+        r#"{"id": "x1", "kind": "exchange", "platform": "web", "confirm": true}"#,
+        "--apply",
+        "--out",
+        out_path.to_str().expect("UTF-8"),
+        "--ledger",
+        ledger_path.to_str().expect("UTF-8"),
+    ]);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the directory")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out, "", "nothing is reported as done");
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(err.contains("nothing was applied"), "{err}");
+    assert!(leftovers.is_empty(), "no file written: {leftovers:?}");
+}
+
+#[test]
 fn eval_refuses_a_malformed_request_and_bad_usage() {
     let (code, out, err) = eval(&[
         "--request",

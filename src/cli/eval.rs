@@ -83,17 +83,19 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     };
     let report = decision.report(policy, &snapshot);
-    input::print(out, json, &report, || report.to_text())?;
     if !do_apply {
+        input::print(out, json, &report, || report.to_text())?;
         return Ok(exit::OK);
     }
     if !decision.changes_state() {
+        input::print(out, json, &report, || report.to_text())?;
         let _ = writeln!(
             err,
             "nothing to apply: the decision changes nothing; no file written"
         );
         return Ok(exit::OK);
     }
+    // Nothing is printed as done until it is: apply, write every file, then report.
     let transition = match apply(policy, &snapshot, &decision) {
         Ok(t) => t,
         Err(e) => {
@@ -101,16 +103,23 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             return Ok(exit::ERRORS);
         }
     };
-    let snapshot_json = input::pretty_json(&transition.snapshot)?;
+    let snapshot_json = format!("{}\n", input::pretty_json(&transition.snapshot)?);
     let ledger_json = input::pretty_json(&transition.ledger)?;
+    let ledger_file = format!("{ledger_json}\n");
+    let mut files = Vec::with_capacity(2);
     if let Some(path) = &out_path {
-        input::write_file(path, &format!("{snapshot_json}\n"))?;
+        files.push((path.as_str(), snapshot_json.as_str()));
     }
-    match &ledger_path {
-        Some(path) => input::write_file(path, &format!("{ledger_json}\n"))?,
-        None => {
-            let _ = writeln!(out, "{ledger_json}");
-        }
+    if let Some(path) = &ledger_path {
+        files.push((path.as_str(), ledger_file.as_str()));
+    }
+    if let Err(e) = input::write_files(&files) {
+        let _ = writeln!(err, "error: {e}; nothing was applied");
+        return Ok(exit::ERRORS);
+    }
+    input::print(out, json, &report, || report.to_text())?;
+    if ledger_path.is_none() {
+        let _ = writeln!(out, "{ledger_json}");
     }
     Ok(exit::OK)
 }

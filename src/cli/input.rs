@@ -89,7 +89,34 @@ pub fn in_force<'s>(
 
 /// Writes `text` to `path`, or a message.
 pub fn write_file(path: &str, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write `{path}`: {e}"))
+    write_files(&[(path, text)])
+}
+
+/// Writes every `(path, text)` or, as far as the file system allows, none: each goes to a
+/// temporary file beside its target first, and only when all are written are they renamed into
+/// place (a rename within a directory is atomic). A reader never sees half a file.
+pub fn write_files(files: &[(&str, &str)]) -> Result<(), String> {
+    let mut staged = Vec::with_capacity(files.len());
+    let mut result = Ok(());
+    for (path, text) in files {
+        let temporary = format!("{path}.quotient-tmp");
+        if let Err(e) = std::fs::write(&temporary, text) {
+            let _ = std::fs::remove_file(&temporary);
+            result = Err(format!("cannot write `{path}`: {e}"));
+            break;
+        }
+        staged.push((temporary, *path));
+    }
+    if result.is_err() {
+        for (temporary, _) in &staged {
+            let _ = std::fs::remove_file(temporary);
+        }
+        return result;
+    }
+    for (temporary, path) in &staged {
+        std::fs::rename(temporary, path).map_err(|e| format!("cannot write `{path}`: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Pretty JSON of `value`, or a message.
