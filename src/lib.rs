@@ -41,7 +41,7 @@ pub use policy::{
 };
 
 // Inputs: the account snapshot and the request, their serde formats, and validation.
-pub use account::{ExchangeRecord, Grant, GrantSource, Snapshot};
+pub use account::{EarlierTimeZone, ExchangeRecord, Grant, GrantSource, Snapshot};
 pub use document::{DocumentError, read as read_document, read_record};
 pub use eval::{SnapshotProblem, validate};
 pub use request::{ParamValue, QuoteRef, Request, RequestKind};
@@ -65,8 +65,8 @@ pub use cycle::{Calendar, Cycle, CycleError, Period, parse_time_zone};
 // Bounds, diagnostics and free-standing expressions.
 pub use diag::{Code, Diagnostic, LocatedDiagnostic, Severity};
 pub use limits::{
-    Limits, MAX_ACCOUNTS, MAX_BOUNDARIES, MAX_CATCH_UP_CYCLES, MAX_CYCLE_INDEX, MAX_EXCHANGES,
-    MAX_GRANTS, MAX_PARAMS, MAX_UNITS,
+    Limits, MAX_ACCOUNTS, MAX_BOUNDARIES, MAX_CATCH_UP_CYCLES, MAX_CYCLE_INDEX,
+    MAX_EARLIER_TIME_ZONES, MAX_EXCHANGES, MAX_GRANTS, MAX_PARAMS, MAX_UNITS,
 };
 pub use standalone::{Evaluation, evaluate_expression};
 

@@ -30,6 +30,11 @@ pub const MAX_CATCH_UP_CYCLES: i64 = 120;
 /// The highest cycle index the calendar computes (8 333 years of monthly cycles).
 pub const MAX_CYCLE_INDEX: i64 = 100_000;
 
+/// Most earlier time zones a snapshot keeps. A zone is kept while it decides a bound still in
+/// use: the start of the current cycle, its end, or the end of the next (where a grant made
+/// this cycle may expire). Those are three boundaries, so a change of zone drops the older ones.
+pub const MAX_EARLIER_TIME_ZONES: usize = 3;
+
 /// The most cycles `Calendar::boundaries` returns in one call (a century of monthly cycles).
 pub const MAX_BOUNDARIES: usize = 1_200;
 

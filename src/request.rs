@@ -27,6 +27,9 @@ pub enum RequestKind {
     Rollover,
     /// Show the balance.
     Balance,
+    /// Change the account's time zone: the current cycle keeps its bounds, the new zone takes
+    /// effect from the next cycle.
+    TimeZone,
 }
 
 impl RequestKind {
@@ -38,6 +41,7 @@ impl RequestKind {
             RequestKind::Exchange => "exchange",
             RequestKind::Rollover => "rollover",
             RequestKind::Balance => "balance",
+            RequestKind::TimeZone => "time_zone",
         }
     }
 }
@@ -72,6 +76,9 @@ pub struct Request {
     /// `exchange`: the user confirmed the final warning.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub confirm: bool,
+    /// `time_zone`: the account's new IANA time zone, such as `Asia/Tokyo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// When the request was made, for callers that send it with the request (`quotient eval`
     /// uses it when `--at` is not given). [`decide`](crate::eval::decide) always uses the
     /// instant it is passed.
@@ -96,6 +103,7 @@ impl Request {
             exchange: None,
             quote: None,
             confirm: false,
+            time_zone: None,
             at: None,
         }
     }

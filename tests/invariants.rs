@@ -246,6 +246,11 @@ enum Op {
     Balance {
         platform: Index,
     },
+    /// Change the account's time zone to one of `ZONES`.
+    TimeZone {
+        platform: Index,
+        zone: Index,
+    },
     /// The whole exchange flow: a quote (or the offer shown with a use), `gap` seconds later
     /// maybe the exchange without confirmation (the final warning), then the confirmed exchange
     /// sending that quote back. `None` platforms are the policy's executing platform.
@@ -359,6 +364,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => prop::option::weighted(0.2, any::<Index>())
             .prop_map(|platform| Op::Rollover { platform }),
         1 => any::<Index>().prop_map(|platform| Op::Balance { platform }),
+        1 => (any::<Index>(), any::<Index>())
+            .prop_map(|(platform, zone)| Op::TimeZone { platform, zone }),
         3 => (
             prop_oneof![
                 3 => Just(FlowSource::Quote),
@@ -594,6 +601,12 @@ struct Player<'p> {
     /// Every version, oldest first.
     versions: &'p [Arc<Policy>],
     calendar: Calendar,
+    /// The model of the account's earlier zones (DOMAIN: a change keeps the current cycle's
+    /// bounds): each zone with the last cycle wholly on its clock, oldest first. Empty when the
+    /// policy fixes the zone.
+    eras: Vec<(chrono_tz::Tz, i64)>,
+    /// Whether the policy computes cycles in the account's own zone.
+    account_zone: bool,
     /// The account the sequence started from (what the ledger replays onto).
     initial: Snapshot,
     state: Snapshot,
@@ -633,6 +646,7 @@ impl<'p> Player<'p> {
             plan: plan.name.clone(),
             status: status.into(),
             time_zone: zone_name.into(),
+            earlier_time_zones: Vec::new(),
             anchor,
             mode: policy.modes[a.mode.index(policy.modes.len())].clone(),
             version: a.version,
@@ -647,6 +661,8 @@ impl<'p> Player<'p> {
             policy,
             versions,
             calendar,
+            eras: Vec::new(),
+            account_zone: policy.cycle.time_zone == TimeZoneSource::Account,
             state: initial.clone(),
             initial,
             groups: Vec::new(),
@@ -926,6 +942,11 @@ impl<'p> Player<'p> {
                 Request::new(id, RequestKind::Balance).on(&self.platform(platform)),
                 true,
             ),
+            Op::TimeZone { platform, zone } => {
+                let mut r = Request::new(id, RequestKind::TimeZone).on(&self.platform(platform));
+                r.time_zone = Some(ZONES[zone.index(ZONES.len())].to_string());
+                (r, true)
+            }
             Op::Flow { .. } => unreachable!("flows are played step by step"),
         }
     }
@@ -1040,6 +1061,7 @@ impl<'p> Player<'p> {
             "applying twice gave different transitions"
         );
         self.check_transition(request, &d, &t)?;
+        let zone_change = t.ledger.time_zone.clone();
         // (8) a decision made on an older version is refused, so two decisions made on one
         // snapshot (two exchanges included) never both apply.
         let stale = Err(ApplyError::StaleSnapshot {
@@ -1061,6 +1083,60 @@ impl<'p> Player<'p> {
         }
         self.state = t.snapshot;
         self.groups.push(t.ledger);
+        if let Some(z) = zone_change {
+            self.change_zone(&z)?;
+        }
+        Ok(())
+    }
+
+    /// A time zone change keeps the bounds of the cycle the account is in and moves the later
+    /// ones onto the new zone's clock: the model's calendar follows, and the one the library
+    /// builds from the new snapshot must be the same.
+    fn change_zone(&mut self, z: &quotient::ledger::TimeZoneChange) -> Result<(), TestCaseError> {
+        let cycle = |c: &Calendar, index: i64| c.cycle(index).map_err(|e| fail(e.to_string()));
+        let before = cycle(&self.calendar, z.cycle)?;
+        let in_use_before = cycle(&self.calendar, z.until_cycle)?;
+        if self.account_zone {
+            let to: chrono_tz::Tz = z.to.parse().map_err(|_| fail("unknown zone".into()))?;
+            // The old zone keeps every boundary still in use: this cycle's end, and the next
+            // one's when a live grant expires there.
+            let next_end = self.calendar.cycle(z.cycle + 1).map(|c| c.end).ok();
+            let until = if self
+                .state
+                .grants
+                .iter()
+                .any(|g| g.is_live(self.now) && g.expires.is_some() && g.expires == next_end)
+            {
+                z.cycle + 1
+            } else {
+                z.cycle
+            };
+            prop_assert_eq!(
+                z.until_cycle,
+                until,
+                "the zone change keeps the wrong bounds"
+            );
+            self.eras.retain(|(_, u)| u + 1 >= z.cycle);
+            if self.eras.last().is_none_or(|(_, u)| *u < until) {
+                self.eras.push((self.calendar.zone(), until));
+            }
+            self.calendar = Calendar::new(self.calendar.anchor(), to, self.calendar.period())
+                .and_then(|c| c.with_earlier_zones(&self.eras))
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        let after = cycle(&self.calendar, z.cycle)?;
+        prop_assert_eq!(before, after, "a time zone change moved the current cycle");
+        let in_use_after = cycle(&self.calendar, z.until_cycle)?;
+        prop_assert_eq!(
+            in_use_before,
+            in_use_after,
+            "a time zone change moved a bound in use"
+        );
+        prop_assert_eq!(
+            self.policy.calendar(&self.state).ok(),
+            Some(self.calendar),
+            "the library's calendar of the new snapshot is not the model's"
+        );
         Ok(())
     }
 
@@ -1074,7 +1150,7 @@ impl<'p> Player<'p> {
             "the decision's cycle misses now"
         );
         prop_assert_eq!(Some(d.cycle()), self.calendar.cycle_at(self.now).ok());
-        check_cycle_start(&self.calendar, d.cycle().index, d.cycle().start)?;
+        check_cycle_start(&self.calendar, &self.eras, d.cycle().index, d.cycle().start)?;
         for (i, u) in policy.units.iter().enumerate() {
             prop_assert_eq!(
                 d.balances[i],
@@ -1350,6 +1426,22 @@ impl<'p> Player<'p> {
                     }
                 }
             }
+            Outcome::Updated => {
+                // A time zone change: nothing but the zone (and the zones kept) changes.
+                let z = group
+                    .time_zone
+                    .as_ref()
+                    .ok_or_else(|| fail("an update without its record".into()))?;
+                prop_assert!(group.entries.is_empty(), "a zone change moved amounts");
+                prop_assert_eq!(&z.from, &before.time_zone);
+                prop_assert_eq!(Some(&z.to), request.time_zone.as_ref());
+                prop_assert_eq!(&after.time_zone, &z.to);
+                prop_assert_eq!(Some(z.cycle), before.cycle);
+                prop_assert_eq!(&after.grants, &before.grants);
+                prop_assert_eq!(&after.mode, &before.mode);
+                prop_assert_eq!(after.cycle, before.cycle);
+                prop_assert!(after.earlier_time_zones.len() <= quotient::MAX_EARLIER_TIME_ZONES);
+            }
             other => return Err(fail(format!("applied a `{}` decision", other.as_str()))),
         }
         Ok(())
@@ -1450,13 +1542,19 @@ impl<'p> Player<'p> {
 /// forward on the same day, one in an overlap is the earlier instant.
 fn check_cycle_start(
     calendar: &Calendar,
+    eras: &[(chrono_tz::Tz, i64)],
     index: i64,
     start: DateTime<Utc>,
 ) -> Result<(), TestCaseError> {
     if calendar.period() != quotient::Period::Monthly {
         return Ok(());
     }
-    let zone = calendar.zone();
+    // The start of cycle `index` is on the clock of the first earlier zone whose last whole
+    // cycle is `index - 1` or later; otherwise on the account's zone.
+    let zone = eras
+        .iter()
+        .find(|(_, until)| index <= until + 1)
+        .map_or(calendar.zone(), |(z, _)| *z);
     let anchor = calendar.anchor().with_timezone(&zone).naive_local();
     let months = i64::from(anchor.year()) * 12 + i64::from(anchor.month0()) + index;
     let (year, month) = (
@@ -1611,7 +1709,23 @@ fn import(
         let amount = Decimal::new(i64::from(g.amount), unit.decimals);
         let remaining = (amount * Decimal::from(g.remaining_percent) / Decimal::ONE_HUNDRED)
             .round_dp_with_strategy(unit.decimals, rust_decimal::RoundingStrategy::ToZero);
-        let effective = now - Duration::days(g.effective_days_ago);
+        let mut effective = now - Duration::days(g.effective_days_ago);
+        let mut expires = g.lifetime_days.map(|d| effective + Duration::days(d));
+        // The engine makes allowance grants from the start of a cycle to the end of one, and a
+        // snapshot whose allowance grants do not fit its calendar does not validate.
+        if g.source == 0 {
+            let Ok(first) = calendar.cycle_at(effective) else {
+                continue;
+            };
+            effective = first.start;
+            expires = match g.lifetime_days {
+                None => None,
+                Some(d) => match calendar.cycle(first.index + 1 + d.rem_euclid(2)) {
+                    Ok(last) => Some(last.start),
+                    Err(_) => continue,
+                },
+            };
+        }
         let id = if g.engine_like_id {
             format!("c{}-{}", current + 1, unit.name)
         } else {
@@ -1626,7 +1740,7 @@ fn import(
             amount,
             remaining,
             effective,
-            expires: g.lifetime_days.map(|d| effective + Duration::days(d)),
+            expires,
             source: match g.source {
                 0 => GrantSource::Allowance,
                 1 => GrantSource::Exchange,
@@ -1970,6 +2084,7 @@ fn garbage(policy: &Policy) -> impl Strategy<Value = Garbage> {
                     plan,
                     status,
                     time_zone,
+                    earlier_time_zones: Vec::new(),
                     anchor,
                     mode,
                     version,
@@ -2013,6 +2128,7 @@ fn garbage(policy: &Policy) -> impl Strategy<Value = Garbage> {
                 RequestKind::Exchange,
                 RequestKind::Rollover,
                 RequestKind::Balance,
+                RequestKind::TimeZone,
             ]),
             prop::option::weighted(0.95, name(platforms)),
             prop::option::of(name(vec!["6.0".into(), "3.2".into(), "5.9".into()])),
@@ -2025,12 +2141,21 @@ fn garbage(policy: &Policy) -> impl Strategy<Value = Garbage> {
             any::<bool>(),
             // Keep the fields the kind does not read (an error) instead of dropping them.
             prop::bool::weighted(0.1),
+            prop::option::weighted(
+                0.8,
+                name(vec![
+                    "Asia/Tokyo".into(),
+                    "America/New_York".into(),
+                    "Pacific/Kiritimati".into(),
+                    "UTC".into(),
+                ]),
+            ),
         ),
     )
         .prop_map(
             move |(
                 (id, kind, platform, client_version),
-                (feature, params, exchange, quote, confirm, stray),
+                (feature, params, exchange, quote, confirm, stray, time_zone),
             )| {
                 let mut r = Request {
                     id,
@@ -2042,6 +2167,7 @@ fn garbage(policy: &Policy) -> impl Strategy<Value = Garbage> {
                     exchange,
                     quote,
                     confirm,
+                    time_zone,
                     at: None,
                 };
                 if !stray {
@@ -2057,6 +2183,9 @@ fn garbage(policy: &Policy) -> impl Strategy<Value = Garbage> {
                     if kind != RequestKind::Exchange {
                         r.quote = None;
                         r.confirm = false;
+                    }
+                    if kind != RequestKind::TimeZone {
+                        r.time_zone = None;
                     }
                 }
                 r

@@ -23,6 +23,11 @@ pub struct Snapshot {
     pub status: String,
     /// IANA time zone of the account's wall clock, such as `Europe/Berlin`.
     pub time_zone: String,
+    /// The zones the account had before `time_zone`, oldest first, each with the last cycle that
+    /// lies wholly on its clock: a change of zone keeps the current cycle's bounds and takes
+    /// effect from the next cycle (see [`Snapshot::change_time_zone`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_time_zones: Vec<EarlierTimeZone>,
     /// The instant cycles are counted from.
     #[serde(deserialize_with = "instant::deserialize")]
     pub anchor: DateTime<Utc>,
@@ -39,6 +44,45 @@ pub struct Snapshot {
     /// Its grants (lots), live and not yet live.
     #[serde(default)]
     pub grants: Vec<Grant>,
+}
+
+/// A time zone the account had before its current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EarlierTimeZone {
+    /// The IANA name.
+    pub zone: String,
+    /// The last cycle wholly on its wall clock: the starts of cycles up to `until_cycle + 1` are
+    /// computed in it.
+    pub until_cycle: i64,
+}
+
+impl Snapshot {
+    /// Records that the account's zone became `zone` while it was in cycle `current_cycle`, the
+    /// old zone keeping every start up to that of cycle `until_cycle + 1` (`until_cycle` is the
+    /// current cycle, or the next when a grant expires at its end): bounds in use never move.
+    /// Keeps only the earlier zones that still decide a bound from the current cycle's start
+    /// on, so at most [`crate::limits::MAX_EARLIER_TIME_ZONES`]. A zone whose era already
+    /// reaches `until_cycle` is not recorded again.
+    pub fn change_time_zone(&mut self, zone: &str, current_cycle: i64, until_cycle: i64) {
+        if zone == self.time_zone {
+            return;
+        }
+        self.earlier_time_zones
+            .retain(|e| e.until_cycle.saturating_add(1) >= current_cycle);
+        if self
+            .earlier_time_zones
+            .last()
+            .is_none_or(|e| e.until_cycle < until_cycle)
+        {
+            self.earlier_time_zones.push(EarlierTimeZone {
+                zone: std::mem::take(&mut self.time_zone),
+                until_cycle,
+            });
+        }
+        self.time_zone = zone.to_string();
+    }
 }
 
 /// An exchange the account did.

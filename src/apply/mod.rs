@@ -164,6 +164,7 @@ pub fn apply(
     let mut mode = None;
     let mut cycle = None;
     let mut exchange = None;
+    let mut time_zone = None;
     match decision.outcome {
         Outcome::Allowed => {
             let detail = decision
@@ -295,6 +296,18 @@ pub fn apply(
                 next.exchanges.push(record.clone());
                 exchange = Some(record);
             }
+            if let Some((zone, until_cycle)) = changes.time_zone {
+                let current = next
+                    .cycle
+                    .ok_or_else(|| bad("a time zone change before the first rollover".into()))?;
+                time_zone = Some(crate::ledger::TimeZoneChange {
+                    from: next.time_zone.clone(),
+                    to: zone.name().to_string(),
+                    cycle: current,
+                    until_cycle,
+                });
+                next.change_time_zone(zone.name(), current, until_cycle);
+            }
         }
     }
     let mut i = 0;
@@ -322,6 +335,7 @@ pub fn apply(
             mode,
             cycle,
             exchange,
+            time_zone,
         },
         snapshot: next,
     })

@@ -176,6 +176,7 @@ fn account(policy: &Policy, rng: &mut Rng, i: u64, at: DateTime<Utc>) -> Option<
         plan: plan.name.clone(),
         status: status.into(),
         time_zone: account_zone,
+        earlier_time_zones: Vec::new(),
         anchor,
         mode: mode_name,
         version: 1 + rng.below(1000),

@@ -46,6 +46,20 @@ pub enum CycleError {
         /// The cycle's index.
         index: i64,
     },
+    /// More earlier time zones than a calendar keeps.
+    #[error("{count} earlier time zones; an account keeps at most {max}")]
+    TooManyEarlierZones {
+        /// How many were given.
+        count: usize,
+        /// The most kept.
+        max: usize,
+    },
+    /// Earlier time zones not in order of their cycles.
+    #[error("earlier time zone until cycle {cycle} is not after the one before it")]
+    EarlierZonesOutOfOrder {
+        /// The cycle out of order.
+        cycle: i64,
+    },
     /// The instant's local reading falls outside the dates the calendar can represent.
     #[error("`{at}` is outside the dates the calendar can represent")]
     InstantOutOfRange {

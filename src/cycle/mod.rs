@@ -15,6 +15,13 @@
 //! apart, so a change of offset can never skip or repeat a cycle. Offsets come from chrono-tz's
 //! tables, whose daylight-saving rules stop after 2099; later years keep the last offset.
 //!
+//! Time zone changes: an account whose zone changed keeps the bounds of the cycle it was in. The
+//! calendar then carries its earlier zones ([`Calendar::with_earlier_zones`]), each with the last
+//! cycle that lies wholly on its wall clock: every start up to and including the start of the
+//! cycle after that one is computed in the earlier zone, later starts in the account's zone. The
+//! cycle the change happened in ends where it always did; the new zone decides the end of the next.
+//! Starts stay at least 27 days apart across a change, so none is skipped or repeated.
+//!
 //! Everything is bounded: cycle indexes run from 0 to [`MAX_CYCLE_INDEX`], and
 //! [`Calendar::boundaries`] returns at most [`MAX_BOUNDARIES`] cycles. Finding the cycle that
 //! contains an instant estimates the index from the local year and month, then adjusts by at most
@@ -24,7 +31,7 @@
 mod error;
 mod local;
 
-use crate::limits::{MAX_BOUNDARIES, MAX_CYCLE_INDEX};
+use crate::limits::{MAX_BOUNDARIES, MAX_CYCLE_INDEX, MAX_EARLIER_TIME_ZONES};
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
@@ -79,7 +86,8 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, CycleError> {
     })
 }
 
-/// The cycles of one subscription: an anchor, a time zone and a period.
+/// The cycles of one subscription: an anchor, a time zone and a period (and the account's
+/// earlier zones, when it changed zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Calendar {
     anchor: DateTime<Utc>,
@@ -87,6 +95,16 @@ pub struct Calendar {
     local_anchor: NaiveDateTime,
     zone: Tz,
     period: Period,
+    /// Earlier zones, oldest first; `None` slots are unused.
+    earlier: [Option<Era>; MAX_EARLIER_TIME_ZONES],
+}
+
+/// A zone the account had before: starts of cycles up to `until_cycle + 1` are on its clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Era {
+    zone: Tz,
+    local_anchor: NaiveDateTime,
+    until_cycle: i64,
 }
 
 impl Calendar {
@@ -99,7 +117,36 @@ impl Calendar {
             local_anchor,
             zone,
             period,
+            earlier: [None; MAX_EARLIER_TIME_ZONES],
         })
+    }
+
+    /// This calendar for an account that had the zones `earlier` before its current one, oldest
+    /// first, each with the last cycle wholly on its clock (see the module documentation). At most
+    /// [`MAX_EARLIER_TIME_ZONES`], with strictly increasing cycles from 0 up.
+    pub fn with_earlier_zones(mut self, earlier: &[(Tz, i64)]) -> Result<Self, CycleError> {
+        if earlier.len() > MAX_EARLIER_TIME_ZONES {
+            return Err(CycleError::TooManyEarlierZones {
+                count: earlier.len(),
+                max: MAX_EARLIER_TIME_ZONES,
+            });
+        }
+        let mut last = -1;
+        for (slot, &(zone, until_cycle)) in self.earlier.iter_mut().zip(earlier) {
+            check_index(until_cycle)?;
+            if until_cycle <= last {
+                return Err(CycleError::EarlierZonesOutOfOrder { cycle: until_cycle });
+            }
+            last = until_cycle;
+            let local_anchor = local::to_local(zone, self.anchor)
+                .ok_or(CycleError::InstantOutOfRange { at: self.anchor })?;
+            *slot = Some(Era {
+                zone,
+                local_anchor,
+                until_cycle,
+            });
+        }
+        Ok(self)
     }
 
     /// Like [`Calendar::new`], with the time zone given by its IANA name.
@@ -214,13 +261,22 @@ impl Calendar {
         if index == 0 {
             return Ok(self.anchor);
         }
+        // The earliest zone whose era this start belongs to, else the account's zone.
+        let (zone, local_anchor) = self
+            .earlier
+            .iter()
+            .flatten()
+            .find(|era| index <= era.until_cycle.saturating_add(1))
+            .map_or((self.zone, self.local_anchor), |era| {
+                (era.zone, era.local_anchor)
+            });
         let out_of_range = CycleError::CycleOutOfRange { index };
         let months = index
             .checked_mul(self.months_per_period())
             .and_then(|m| u32::try_from(m).ok())
             .ok_or_else(|| out_of_range.clone())?;
-        local::add_months(self.local_anchor, months)
-            .and_then(|local| local::resolve(self.zone, local))
+        local::add_months(local_anchor, months)
+            .and_then(|local| local::resolve(zone, local))
             .ok_or(out_of_range)
     }
 }

@@ -19,10 +19,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::account::Snapshot;
-use crate::cycle::Calendar;
 use crate::eval::{DecideOptions, Decision, Outcome, Request, RequestKind, decide, typical_cost};
 use crate::policy::Policy;
-use crate::policy::model::TimeZoneSource;
 
 /// One decision reduced to what a reviewer compares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -459,10 +457,6 @@ impl<'p> Diff<'p> {
 
 /// The start of the cycle after the one containing `at`, for `s` under `policy`.
 fn next_boundary(policy: &Policy, s: &Snapshot, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let zone = match &policy.cycle.time_zone {
-        TimeZoneSource::Account => s.time_zone.as_str(),
-        TimeZoneSource::Fixed(z) => z.as_str(),
-    };
-    let calendar = Calendar::with_zone_name(s.anchor, zone, policy.cycle.period).ok()?;
+    let calendar = policy.calendar(s).ok()?;
     calendar.cycle_at(at).ok().map(|c| c.end)
 }

@@ -8,10 +8,10 @@ use rust_decimal::Decimal;
 use super::decision::{Balances, MAX_UNITS};
 use super::error::RequestError;
 use crate::account::Snapshot;
-use crate::cycle::{Calendar, Cycle, parse_time_zone};
+use crate::cycle::{Calendar, Cycle};
 use crate::eval::validate;
 use crate::policy::Policy;
-use crate::policy::model::{ModeId, PlanId, TimeZoneSource};
+use crate::policy::model::{ModeId, PlanId};
 
 pub(crate) struct Account<'s> {
     pub snapshot: &'s Snapshot,
@@ -72,13 +72,11 @@ impl<'s> Account<'s> {
                 })?;
             }
         }
-        let zone_name = match &policy.cycle.time_zone {
-            TimeZoneSource::Account => snapshot.time_zone.as_str(),
-            TimeZoneSource::Fixed(z) => z.as_str(),
+        let calendar = match policy.calendar(snapshot) {
+            Ok(c) => c,
+            Err(crate::cycle::CycleError::UnknownTimeZone { .. }) => return Err(refuse()),
+            Err(e) => return Err(RequestError::Cycle(e)),
         };
-        let zone = parse_time_zone(zone_name).map_err(|_| refuse())?;
-        let calendar = Calendar::new(snapshot.anchor, zone, policy.cycle.period)
-            .map_err(RequestError::Cycle)?;
         // Usually the account is in the cycle it was last rolled over to: check that one first
         // (cycles tile time, so containing `now` makes it the answer) before searching.
         let known = snapshot

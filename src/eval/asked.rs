@@ -29,6 +29,8 @@ pub(super) enum Asked<'r> {
     Rollover,
     /// Show the balance.
     Balance,
+    /// Change the account's time zone to `zone` (a name, checked when decided).
+    TimeZone { zone: &'r str },
 }
 
 /// Every kind reads some fields and no others; a field it would ignore is an error.
@@ -72,7 +74,14 @@ pub(super) fn check_fields(r: &Request) -> Result<Asked<'_>, RequestError> {
         },
         RequestKind::Rollover => Asked::Rollover,
         RequestKind::Balance => Asked::Balance,
+        RequestKind::TimeZone => match r.time_zone.as_deref() {
+            Some(zone) => Asked::TimeZone { zone },
+            None => return Err(missing(kind, "time_zone")),
+        },
     };
+    if kind != RequestKind::TimeZone && r.time_zone.is_some() {
+        return unused("time_zone");
+    }
     if !uses_exchange && r.exchange.is_some() {
         return unused("exchange");
     }

@@ -40,6 +40,8 @@ pub enum Outcome {
     RolledOver,
     /// Nothing to do (rolling over to a cycle already rolled over to).
     Unchanged,
+    /// An account setting (its time zone) changes by applying the decision.
+    Updated,
     /// The balance is shown.
     Shown,
     /// A policy expression failed while deciding (division by zero, a limit): this request only.
@@ -58,6 +60,7 @@ impl Outcome {
             Outcome::Exchanged => "exchanged",
             Outcome::RolledOver => "rolled_over",
             Outcome::Unchanged => "unchanged",
+            Outcome::Updated => "updated",
             Outcome::Shown => "shown",
             Outcome::Error => "error",
         }
@@ -150,6 +153,8 @@ pub enum Reason {
     RolloverAlreadyDone {
         cycle: i64,
     },
+    /// The account already has the time zone asked for.
+    TimeZoneUnchanged,
     /// A policy expression failed; `rule` says which.
     ExpressionFailed {
         rule: RuleRef,
@@ -210,6 +215,7 @@ impl Reason {
             Reason::QuoteTampered => "quote.tampered",
             Reason::RolloverNeeded { .. } => "cycle.rollover_needed",
             Reason::RolloverAlreadyDone { .. } => "rollover.already_done",
+            Reason::TimeZoneUnchanged => "time_zone.unchanged",
             Reason::ExpressionFailed { error, .. } => error.code(),
             Reason::NegativeAmount { .. } => "eval.negative_amount",
             Reason::AmountTooLarge { .. } => "eval.amount_too_large",
@@ -414,6 +420,8 @@ pub struct Changes {
     pub cycle: Option<i64>,
     /// The exchange recorded (with its quote).
     pub exchange: Option<Quote>,
+    /// The account's new time zone, and the last cycle wholly on the old zone's clock.
+    pub time_zone: Option<(chrono_tz::Tz, i64)>,
 }
 
 /// One step of the explanation `--explain` prints: a rule and what it gave.
@@ -528,7 +536,7 @@ impl<'a> Decision<'a> {
                 .use_detail
                 .as_ref()
                 .is_some_and(|u| !u.charges.is_empty()),
-            Outcome::Exchanged | Outcome::RolledOver => self.changes.is_some(),
+            Outcome::Exchanged | Outcome::RolledOver | Outcome::Updated => self.changes.is_some(),
             _ => false,
         }
     }

@@ -454,6 +454,7 @@ fn changes(ctx: &Ctx<'_, '_>, id: ExchangeId, q: &Quote) -> Result<Changes, Requ
         switch_mode: x.switch_mode,
         cycle: None,
         exchange: Some(*q),
+        time_zone: None,
     })
 }
 

@@ -19,6 +19,7 @@ mod exchange;
 mod quote_key;
 mod rollover;
 mod small;
+mod time_zone;
 mod use_feature;
 mod validate;
 
@@ -130,6 +131,7 @@ pub fn decide<'a>(
         } => exchange::decide_exchange(&mut ctx, name, quote, confirm)?,
         Asked::Rollover => rollover::decide(&mut ctx)?,
         Asked::Balance => decide_balance(&mut ctx),
+        Asked::TimeZone { zone } => time_zone::decide(&mut ctx, zone)?,
     }
     Ok(ctx.decision)
 }

@@ -4,8 +4,9 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use crate::account::Snapshot;
+use crate::account::{GrantSource, Snapshot};
 use crate::diag::suggest::hint;
+use crate::limits::MAX_EARLIER_TIME_ZONES;
 use crate::policy::Policy;
 
 /// One thing wrong with a snapshot, at a field path such as `grants[2].remaining`.
@@ -87,6 +88,7 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
             format!("cycle {c} is negative; cycles are numbered from 0"),
         );
     }
+    earlier_time_zones(s, &mut problem);
     let mut ids = BTreeSet::new();
     if s.grants.len() > crate::limits::MAX_GRANTS {
         problem(
@@ -174,6 +176,7 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
             }
         }
     }
+    allowances_fit_the_calendar(s, policy, &mut problem);
     for (i, x) in s.exchanges.iter().enumerate() {
         match policy.exchanges.iter().find(|e| e.name == x.exchange) {
             None => problem(
@@ -194,6 +197,133 @@ pub fn validate(s: &Snapshot, policy: &Policy) -> Vec<SnapshotProblem> {
         }
     }
     out
+}
+
+/// The earlier zones: known names, at most [`MAX_EARLIER_TIME_ZONES`], cycles in order and not
+/// after the cycle the account is in.
+fn earlier_time_zones(s: &Snapshot, problem: &mut impl FnMut(String, String)) {
+    if s.earlier_time_zones.len() > MAX_EARLIER_TIME_ZONES {
+        problem(
+            "earlier_time_zones".into(),
+            format!(
+                "{} earlier time zones; an account keeps at most {MAX_EARLIER_TIME_ZONES} (only \
+                 those that decide a bound still in use)",
+                s.earlier_time_zones.len()
+            ),
+        );
+    }
+    let mut last = -1;
+    for (i, e) in s.earlier_time_zones.iter().enumerate() {
+        let at = |f: &str| format!("earlier_time_zones[{i}].{f}");
+        if e.zone.parse::<chrono_tz::Tz>().is_err() {
+            problem(
+                at("zone"),
+                format!(
+                    "unknown time zone `{}`{}",
+                    e.zone,
+                    near(
+                        &e.zone,
+                        chrono_tz::TZ_VARIANTS.iter().map(|z| z.name().to_string())
+                    )
+                ),
+            );
+        }
+        if e.until_cycle <= last {
+            problem(
+                at("until_cycle"),
+                format!(
+                    "cycle {} is not after the earlier zone's cycle {last}; oldest come first",
+                    e.until_cycle
+                ),
+            );
+        }
+        last = e.until_cycle;
+        match s.cycle {
+            Some(c) if e.until_cycle <= c.saturating_add(1) => {}
+            Some(c) => problem(
+                at("until_cycle"),
+                format!(
+                    "cycle {} is after the cycle after {c}, the one the account is in (a zone \
+                     keeps at most the bounds in use)",
+                    e.until_cycle
+                ),
+            ),
+            None => problem(
+                at("until_cycle"),
+                "the account was never rolled over, so no cycle's bounds are kept".into(),
+            ),
+        }
+    }
+}
+
+/// Allowance grants start at the start of a cycle and, if they expire, expire at the end of one,
+/// on the account's calendar: the engine makes them so. An edit that moved the calendar under
+/// them (a new `time_zone` or `anchor` written into the snapshot) is refused here; otherwise the
+/// next rollover would come at the moved boundary and grant the next cycle while this one's
+/// grant is still live. Grants from before the cycle preceding the current one are not checked
+/// (a snapshot keeps only the zones that decide the bounds still in use).
+fn allowances_fit_the_calendar(
+    s: &Snapshot,
+    policy: &Policy,
+    problem: &mut impl FnMut(String, String),
+) {
+    // A calendar that cannot be built is reported with its own field above.
+    let Ok(calendar) = policy.calendar(s) else {
+        return;
+    };
+    let checked_from = match s.cycle {
+        Some(c) if c > 0 => match calendar.cycle(c - 1) {
+            Ok(previous) => Some(previous.start),
+            Err(_) => return,
+        },
+        _ => None,
+    };
+    let on_a_boundary = |t| calendar.cycle_at(t).is_ok_and(|c| c.start == t);
+    let zone = calendar.zone();
+    let why = "the calendar moved under the grant (a `time_zone` or `anchor` written into the \
+               snapshot); change the zone with a `time_zone` request, which keeps the current \
+               cycle's bounds, and grant anything else as a `top_up`";
+    for (i, g) in s.grants.iter().enumerate() {
+        if g.source != GrantSource::Allowance || checked_from.is_some_and(|f| g.effective < f) {
+            continue;
+        }
+        let nearest = |t| {
+            calendar
+                .cycle_at(t)
+                .map(|c| {
+                    format!(
+                        "cycle {} runs {} to {}",
+                        c.index,
+                        c.start.to_rfc3339(),
+                        c.end.to_rfc3339()
+                    )
+                })
+                .unwrap_or_else(|e| e.to_string())
+        };
+        if !on_a_boundary(g.effective) {
+            problem(
+                format!("grants[{i}].effective"),
+                format!(
+                    "allowance grant `{}` starts at {}, not at the start of a cycle on the \
+                     calendar of `{zone}` ({}): {why}",
+                    g.id,
+                    g.effective.to_rfc3339(),
+                    nearest(g.effective),
+                ),
+            );
+        } else if let Some(e) = g.expires.filter(|e| !on_a_boundary(*e)) {
+            problem(
+                format!("grants[{i}].expires"),
+                format!(
+                    "allowance grant `{}` expires at {}, not at the end of a cycle on the \
+                     calendar of `{zone}` ({}): {why}",
+                    g.id,
+                    e.to_rfc3339(),
+                    nearest(e),
+                ),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

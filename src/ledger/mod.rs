@@ -139,6 +139,22 @@ pub struct ModeChange {
     pub to: String,
 }
 
+/// A change of the account's time zone, recorded with the group that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TimeZoneChange {
+    /// The zone before.
+    pub from: String,
+    /// The zone after.
+    pub to: String,
+    /// The cycle the account was in: it keeps its bounds.
+    pub cycle: i64,
+    /// The last cycle wholly on `from`'s clock (`cycle`, or the next when a grant expires at
+    /// its end); `to` decides every later boundary.
+    pub until_cycle: i64,
+}
+
 /// The entries of one transition: applied together or not at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -172,6 +188,9 @@ pub struct LedgerGroup {
     /// The exchange done, when the transition was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<ExchangeRecord>,
+    /// The time zone change, when the transition was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZoneChange>,
 }
 
 /// Why a ledger does not replay or add up: which group (its index and request) and which entry
@@ -256,6 +275,32 @@ fn replay_group(s: &mut Snapshot, g: &LedgerGroup) -> Result<(), (Option<usize>,
             )));
         }
         s.exchanges.push(x.clone());
+    }
+    if let Some(z) = &g.time_zone {
+        if z.from != s.time_zone {
+            return Err(whole(format!(
+                "changes the time zone from `{}`, but the account is in `{}`",
+                z.from, s.time_zone
+            )));
+        }
+        if z.to.parse::<chrono_tz::Tz>().is_err() {
+            return Err(whole(format!("changes to unknown time zone `{}`", z.to)));
+        }
+        if s.cycle != Some(z.cycle) {
+            return Err(whole(format!(
+                "changes the time zone in cycle {}, but the account is in cycle {}",
+                z.cycle,
+                s.cycle.map_or("none".to_string(), |n| n.to_string())
+            )));
+        }
+        if z.until_cycle < z.cycle || z.until_cycle > z.cycle.saturating_add(1) {
+            return Err(whole(format!(
+                "keeps the old time zone until cycle {}, but the change is in cycle {} (it may \
+                 keep it until that cycle or the next)",
+                z.until_cycle, z.cycle
+            )));
+        }
+        s.change_time_zone(&z.to, z.cycle, z.until_cycle);
     }
     s.version = next;
     Ok(())

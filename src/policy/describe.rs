@@ -143,12 +143,34 @@ impl Policy {
 
     /// The billing calendar of `account` under this policy: its anchor, in the policy's time
     /// zone or the account's own, with the policy's period.
+    /// An account's earlier zones count only when the policy uses the account's zone.
     pub fn calendar(&self, account: &crate::account::Snapshot) -> Result<Calendar, CycleError> {
-        let zone = match &self.cycle.time_zone {
-            TimeZoneSource::Account => account.time_zone.as_str(),
-            TimeZoneSource::Fixed(z) => z.as_str(),
-        };
-        Calendar::with_zone_name(account.anchor, zone, self.cycle.period)
+        match &self.cycle.time_zone {
+            TimeZoneSource::Fixed(z) => {
+                Calendar::with_zone_name(account.anchor, z, self.cycle.period)
+            }
+            TimeZoneSource::Account => {
+                let calendar = Calendar::with_zone_name(
+                    account.anchor,
+                    &account.time_zone,
+                    self.cycle.period,
+                )?;
+                if account.earlier_time_zones.is_empty() {
+                    return Ok(calendar);
+                }
+                let mut earlier = [(chrono_tz::Tz::UTC, 0); crate::limits::MAX_EARLIER_TIME_ZONES];
+                if account.earlier_time_zones.len() > earlier.len() {
+                    return Err(CycleError::TooManyEarlierZones {
+                        count: account.earlier_time_zones.len(),
+                        max: earlier.len(),
+                    });
+                }
+                for (slot, e) in earlier.iter_mut().zip(&account.earlier_time_zones) {
+                    *slot = (crate::cycle::parse_time_zone(&e.zone)?, e.until_cycle);
+                }
+                calendar.with_earlier_zones(&earlier[..account.earlier_time_zones.len()])
+            }
+        }
     }
 
     /// Its exchanges, in declaration order.

@@ -295,6 +295,7 @@ impl Words<'_> {
             Reason::RolloverAlreadyDone { cycle } => {
                 (format!("already rolled over to cycle {cycle}"), None)
             }
+            Reason::TimeZoneUnchanged => ("the account already has this time zone".into(), None),
             Reason::ExpressionFailed { rule, error } => (
                 format!(
                     "`{}` failed while deciding ({})",
@@ -399,6 +400,13 @@ impl Words<'_> {
         }
         if let Some(k) = c.cycle {
             out.push(format!("mark the account as rolled over to cycle {k}"));
+        }
+        if let Some((zone, until)) = c.time_zone {
+            out.push(format!(
+                "set the time zone to `{}`: cycle {until} ends where it did, the cycles after it \
+                 end on the new zone's clock",
+                zone.name()
+            ));
         }
         out
     }
