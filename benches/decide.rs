@@ -78,6 +78,65 @@ fn main() {
         "decide + apply: the exchange on web (37 Pro uses -> 29 credits): {ns:.0} ns per transition"
     );
 
+    // The largest account that can still exchange: 9 999 grants (the exchange opens one more;
+    // `MAX_GRANTS` is 10 000 and more is refused when the snapshot is validated or decided),
+    // all Pro uses, exchanged at once.
+    let mut crowded = snapshot.clone();
+    let template = crowded
+        .grants
+        .iter()
+        .find(|g| g.unit == "pro_use")
+        .cloned()
+        .expect("the sample account holds Pro uses");
+    crowded.grants = (0..quotient::MAX_GRANTS - 1)
+        .map(|i| quotient::Grant {
+            id: format!("top-up-{i}"),
+            amount: quotient::Decimal::ONE,
+            remaining: quotient::Decimal::ONE,
+            source: quotient::GrantSource::TopUp,
+            priority: i32::try_from(i % 7).unwrap_or(0),
+            ..template.clone()
+        })
+        .collect();
+    let checked = match decide(&policy, &crowded, &exchange, now, &options) {
+        Ok(d) => match apply(&policy, &crowded, &d) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!(
+                    "{:?} {:?}: {e}",
+                    d.outcome(),
+                    d.reason_codes().collect::<Vec<_>>()
+                );
+                None
+            }
+        },
+        Err(e) => {
+            eprintln!("{e}");
+            None
+        }
+    };
+    if checked.is_none_or(|t| t.ledger.entries.len() < quotient::MAX_GRANTS - 1) {
+        eprintln!("the exchange over 9 999 grants did not convert every grant");
+        std::process::exit(1);
+    }
+    let ns = common::median_ns_per_iter(20, || {
+        let Ok(d) = decide(
+            &policy,
+            black_box(&crowded),
+            black_box(&exchange),
+            now,
+            &options,
+        ) else {
+            return;
+        };
+        let t = apply(&policy, &crowded, &d);
+        black_box(t.is_ok());
+    });
+    println!(
+        "decide + apply: the exchange over 9 999 grants (the most an account holds, less one): {:.1} ms per transition",
+        ns / 1e6
+    );
+
     hook_against_expression(now);
 }
 

@@ -16,6 +16,9 @@ pub struct DocumentError {
 
 /// Reads `text` as JSON when it starts with `{` or `[` (or `name` ends in `.json`), else as YAML.
 pub fn read<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, DocumentError> {
+    if let Some(e) = too_large(text, name) {
+        return Err(e);
+    }
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err(DocumentError {
@@ -41,14 +44,85 @@ pub fn read<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, DocumentEr
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
+            let first = rendered.lines().next().unwrap_or("invalid YAML");
+            let message = match yaml_budget(first) {
+                Some((what, help)) => format!("{what}; {help}"),
+                None => explain(yaml_message(first)),
+            };
             DocumentError {
                 name: format!("{name}{location}"),
-                message: explain(yaml_message(
-                    rendered.lines().next().unwrap_or("invalid YAML"),
-                )),
+                message,
             }
         })
     }
+}
+
+/// The error for a document past [`MAX_DOCUMENT_BYTES`](crate::limits::MAX_DOCUMENT_BYTES),
+/// refused before any parsing.
+fn too_large(text: &str, name: &str) -> Option<DocumentError> {
+    (text.len() > crate::limits::MAX_DOCUMENT_BYTES).then(|| DocumentError {
+        name: name.to_string(),
+        message: format!(
+            "the document is {} bytes, more than the {} a snapshot, request or script may be",
+            text.len(),
+            crate::limits::MAX_DOCUMENT_BYTES
+        ),
+    })
+}
+
+/// A serde-saphyr budget breach (`budget breached: Depth { depth: 65 }`) in words, with a help
+/// line: which bound the document went past and what to do. `None` for other errors.
+pub(crate) fn yaml_budget(message: &str) -> Option<(String, &'static str)> {
+    let rest = message.split("budget breached: ").nth(1)?;
+    let (kind, count) = match rest.split_once(" {") {
+        Some((kind, inner)) => {
+            let digits: String = inner.chars().filter(char::is_ascii_digit).collect();
+            (kind.trim(), digits.parse::<u64>().ok())
+        }
+        None => (rest.trim(), None),
+    };
+    let found = |what: &str| match count {
+        Some(n) => format!("{what} (found {n})"),
+        None => what.to_string(),
+    };
+    Some(match kind {
+        "Depth" => (
+            found("lists and mappings nest more than 64 deep"),
+            "flatten the document: no Quotient file needs more than a few levels",
+        ),
+        "Nodes" => (
+            found("the document has more than 250 000 values, counting what aliases repeat"),
+            "split the document, or write out what a repeated alias (`*name`) stands for once",
+        ),
+        "Aliases" => (
+            found("the document uses aliases (`*name`) more than 50 000 times"),
+            "write the values out instead of repeating an alias",
+        ),
+        "Anchors" => (
+            found("the document defines more than 50 000 anchors (`&name`)"),
+            "remove anchors nothing refers to",
+        ),
+        "Events" => (
+            found("the document is larger than 1 000 000 YAML events"),
+            "split the document",
+        ),
+        "Documents" => (
+            found("the file holds more than 1 024 YAML documents (`---`)"),
+            "put one document in each file",
+        ),
+        "ScalarBytes" => (
+            found("the document's text values add up to more than 64 MiB"),
+            "split the document",
+        ),
+        "MergeKeys" => (
+            found("the document uses more than 10 000 merge keys (`<<`)"),
+            "write the merged mappings out",
+        ),
+        _ => (
+            format!("the document is too large or too deeply nested ({kind})"),
+            "split or flatten the document",
+        ),
+    })
 }
 
 /// serde-saphyr's first line without what the name already says: "error: line 3 column 7:
@@ -195,6 +269,9 @@ pub fn read_record<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, Doc
 /// Reads one JSON record (a snapshot, a request): a top-level list is refused, and an error
 /// names the line and column (`line 3 column 7`).
 fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, DocumentError> {
+    if let Some(e) = too_large(text, "the document") {
+        return Err(e);
+    }
     if let Some((line, column)) = list_start(text) {
         return Err(DocumentError {
             name: format!("line {line} column {column}"),

@@ -30,6 +30,10 @@ pub const MAX_CATCH_UP_CYCLES: i64 = 120;
 /// The highest cycle index the calendar computes (8 333 years of monthly cycles).
 pub const MAX_CYCLE_INDEX: i64 = 100_000;
 
+/// Largest account snapshot, request or timeline script read from text, in bytes (16 MiB: an
+/// account at the grant limit is about 3 MiB). Larger documents are refused before parsing.
+pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
+
 /// Most earlier time zones a snapshot keeps. A zone is kept while it decides a bound still in
 /// use: the start of the current cycle, its end, or the end of the next (where a grant made
 /// this cycle may expire). Those are three boundaries, so a change of zone drops the older ones.

@@ -154,13 +154,19 @@ fn syntax_error(e: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic
         let by_byte = l.span().byte_offset().and_then(|o| usize::try_from(o).ok());
         by_byte.or_else(|| offset_of(text, l.line(), l.column()))
     });
-    let help = if duplicate {
-        "each key may appear only once in a mapping: remove or rename one"
-    } else {
-        "check indentation (spaces, not tabs), `:` after keys, and that quotes and brackets are closed"
+    let budget = crate::document::yaml_budget(message);
+    let help = match &budget {
+        Some((_, help)) => help,
+        None if duplicate => "each key may appear only once in a mapping: remove or rename one",
+        None => {
+            "check indentation (spaces, not tabs), `:` after keys, and that quotes and brackets are closed"
+        }
     };
-    let mut d =
-        Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}")).with_help(help);
+    let headline = match &budget {
+        Some((what, _)) => format!("the file is past a bound: {what}"),
+        None => format!("invalid YAML: {message}"),
+    };
+    let mut d = Diagnostic::error(Code::YamlSyntax, headline).with_help(help.to_string());
     // A tab is reported where the scanner gave up, which can be a line early: point at the tab.
     let offset = if message.contains("tab") {
         offset.map(|o| nearest_tab(text, o))
