@@ -203,9 +203,10 @@ pub(crate) fn explain(message: &str) -> String {
         .replacen("invalid type: map,", "invalid type: a mapping,", 1);
     // serde_json reads an integer beyond 64 bits as a float and reports that float
     // (`1.8446744073709552e+19`): say the number is too large, in the field's terms.
-    if let Some(rest) = out.strip_prefix("invalid type: floating point `")
-        && let Some((number, expected)) = rest.split_once('`')
-    {
+    let float = out
+        .strip_prefix("invalid type: floating point `")
+        .and_then(|rest| rest.split_once('`'));
+    if let Some((number, expected)) = float {
         let range = match expected {
             ", expected u64" => Some("from 0 to 18446744073709551615"),
             ", expected u32" => Some("from 0 to 4294967295"),

@@ -7,7 +7,7 @@ mod cli;
 mod serve;
 
 fn main() {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let code = cli::run(argv, &mut std::io::stdout(), &mut std::io::stderr());
     std::process::exit(code);
 }

@@ -31,6 +31,14 @@ impl Evaluation {
         crate::diag::render::human_all(self.diagnostics(), &self.sources)
     }
 
+    /// Every diagnostic with its line and column in the expression, as serializable data.
+    pub fn located(&self) -> Vec<crate::diag::LocatedDiagnostic> {
+        self.diagnostics()
+            .iter()
+            .map(|d| crate::diag::LocatedDiagnostic::of(d, &self.sources))
+            .collect()
+    }
+
     /// The value itself (internal representation; for the conformance suite).
     #[cfg(feature = "unstable")]
     pub fn value(&self) -> Option<&Value<'static>> {

@@ -64,7 +64,11 @@ fn check_reports_missing_files_and_bad_usage() {
     assert!(err.contains("cannot read `no/such/policy.yaml`"), "{err}");
     let (code, _, err) = quotient(&["check"]);
     assert_eq!(code, 2);
-    assert!(err.contains("needs at least one policy"), "{err}");
+    assert!(
+        err.contains("required arguments were not provided"),
+        "{err}"
+    );
+    assert!(err.contains("try 'quotient check --help'"), "{err}");
     let (code, _, _) = quotient(&["frobnicate"]);
     assert_eq!(code, 2);
 }
@@ -114,7 +118,7 @@ fn cycles_prints_month_end_clamped_boundaries() {
         "--tz",
         "Europe/Berln",
     ]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "an unknown zone is a usage error");
     assert!(err.contains("Europe/Berlin"), "{err}");
 }
 
@@ -193,15 +197,16 @@ fn eval_apply_writes_the_next_snapshot_and_prints_the_ledger() {
         "--apply",
         "--out",
         out_arg,
+        "--format",
+        "json",
     ]);
     let written = std::fs::read_to_string(&out_path);
     let _ = std::fs::remove_file(&out_path);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("x1 exchange: exchanged"), "{out}");
-    // The decision, then the ledger group as JSON.
-    let ledger: serde_json::Value =
-        serde_json::from_str(&out[out.find("\n{").expect("a ledger")..])
-            .expect("the ledger is JSON");
+    // One JSON document: the decision and the ledger group.
+    let both: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(both["decision"]["outcome"], "exchanged", "{out}");
+    let ledger = &both["ledger"];
     assert_eq!(ledger["version_before"], 7);
     assert_eq!(ledger["version_after"], 8);
     assert_eq!(ledger["entries"][0]["kind"], "convert_out");
@@ -265,7 +270,8 @@ fn eval_refuses_a_malformed_request_and_bad_usage() {
         "examples/requests/use-image-web.json",
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("`eval` needs `--policy"), "{err}");
+    assert!(err.contains("--policy <PATH>"), "{err}");
+    assert!(err.contains("try 'quotient eval --help'"), "{err}");
 }
 
 #[test]
@@ -323,4 +329,30 @@ fn eval_takes_the_instant_from_the_request_when_at_is_not_given() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("q-1 quote: quoted"), "{out}");
     assert!(out.contains("valid until 2026-04-02T10:15:00"), "{out}");
+}
+
+#[test]
+fn eval_apply_for_people_prints_the_decision_and_no_json() {
+    let dir = std::env::temp_dir().join(format!("quotient-cli-apply-text-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let out_path = dir.join("next.json");
+    let ledger_path = dir.join("ledger.json");
+    let (code, out, err) = eval(&[
+        "--request",
+        r#"{"id": "x1", "kind": "exchange", "platform": "web", "confirm": true}"#,
+        "--apply",
+        "--out",
+        out_path.to_str().expect("UTF-8"),
+        "--ledger",
+        ledger_path.to_str().expect("UTF-8"),
+    ]);
+    let ledger = std::fs::read_to_string(&ledger_path);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("x1 exchange: exchanged"), "{out}");
+    assert!(!out.contains('{'), "no JSON among the text: {out}");
+    assert!(err.contains("applied: version 8 written to"), "{err}");
+    let ledger: serde_json::Value =
+        serde_json::from_str(&ledger.expect("the ledger is written")).expect("JSON");
+    assert_eq!(ledger["version_after"], 8);
 }

@@ -4,18 +4,17 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::Args;
+/// Options of `quotient audit`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The database: sqlite://FILE or postgres://...
+    #[arg(long, value_name = "URL")]
+    db: String,
+    /// The policy file or directory the accounts were decided under.
+    #[arg(long, value_name = "PATH")]
+    policy: PathBuf,
+}
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let db = args.value("db")?.ok_or("`audit` needs `--db <url>`")?;
-    let policy = args
-        .value("policy")?
-        .ok_or("`audit` needs `--policy <file or dir>`")?;
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
-    Ok(crate::serve::audit::run(
-        &db,
-        &PathBuf::from(policy),
-        out,
-        err,
-    ))
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    Ok(crate::serve::audit::run(&args.db, &args.policy, out, err))
 }

@@ -1,19 +1,26 @@
-//! `quotient check <paths> [--format human|json]`: load policies and print every diagnostic.
+//! `quotient check <paths>... [--format human|json]`: load policies and print every diagnostic.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Args, exit};
-use quotient::Limits;
+use super::exit;
+use super::input::{self, Format};
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let json = args.json_format("human")?;
-    let paths: Vec<PathBuf> = args.positionals().into_iter().map(PathBuf::from).collect();
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
-    if paths.is_empty() {
-        return Err("`check` needs at least one policy file or directory".into());
-    }
-    let loaded = quotient::load_paths(&paths, &Limits::default());
+/// Options of `quotient check`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy files or directories (`-` reads one policy from standard input).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// `human`: diagnostics rendered like rustc on stderr, `ok:` lines on stdout; `json`: one
+    /// JSON object per diagnostic on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let loaded = input::load(&args.paths)?;
+    let json = args.format == Format::Json;
     if json {
         let _ = write!(out, "{}", loaded.render_json());
     } else {

@@ -3,37 +3,44 @@
 
 use std::io::{BufWriter, Write};
 
-use super::input::{self, instant};
-use super::{Args, exit};
+use chrono::{DateTime, Utc};
+
+use super::exit;
+use super::input;
 use quotient::testing::corpus;
 
 /// The instant corpora are positioned at when `--at` is not given (fixed, so the same seed gives
 /// the same file whenever it is run).
 pub const DEFAULT_AT: &str = "2026-04-15T12:00:00Z";
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let policy_path = args
-        .value("policy")?
-        .ok_or("`corpus` needs `--policy <file or dir>`")?;
-    let count = args.value("count")?.ok_or("`corpus` needs `--count N`")?;
-    let count: u64 = count
-        .parse()
-        .map_err(|_| format!("`--count` must be a whole number, found `{count}`"))?;
-    if count > quotient::MAX_ACCOUNTS {
-        return Err(format!("`--count` is at most {}", quotient::MAX_ACCOUNTS));
-    }
-    let seed = match args.value("seed")? {
-        Some(s) => s
-            .parse::<u64>()
-            .map_err(|_| format!("`--seed` must be a whole number, found `{s}`"))?,
-        None => 1,
-    };
-    let at = instant(
-        "at",
-        &args.value("at")?.unwrap_or_else(|| DEFAULT_AT.into()),
-    )?;
-    let out_path = args.value("out")?;
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
+/// Options of `quotient corpus`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The policy file or directory whose plans and units the accounts use.
+    #[arg(long, value_name = "PATH")]
+    policy: String,
+    /// How many accounts to write.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=quotient::MAX_ACCOUNTS))]
+    count: u64,
+    /// The seed: the same seed gives the same accounts.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// The instant the accounts are positioned at (RFC 3339).
+    #[arg(long, value_name = "INSTANT", default_value = DEFAULT_AT, value_parser = input::instant)]
+    at: DateTime<Utc>,
+    /// Write the JSON Lines here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+}
+
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let Args {
+        policy: policy_path,
+        count,
+        seed,
+        at,
+        out: out_path,
+    } = args;
     let Some(set) = input::policy_set(&policy_path, err) else {
         return Ok(exit::ERRORS);
     };

@@ -6,11 +6,45 @@
 
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 
+use chrono::{DateTime, Utc};
+
 use super::corpus::DEFAULT_AT;
-use super::input::{self, instant};
-use super::{Args, exit};
+use super::exit;
+use super::input::{self, Format};
 use quotient::Request;
 use quotient::testing::diff::{Diff, markdown};
+
+/// Options of `quotient diff`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The policy before the change (file or directory).
+    #[arg(long, value_name = "PATH")]
+    base: String,
+    /// The policy after the change (file or directory).
+    #[arg(long, value_name = "PATH")]
+    head: String,
+    /// The accounts, as JSON Lines (`quotient corpus` writes them; `-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    accounts: String,
+    /// The instant both policies decide at (RFC 3339).
+    #[arg(long, value_name = "INSTANT", default_value = DEFAULT_AT, value_parser = input::instant)]
+    at: DateTime<Utc>,
+    /// The requests to decide for every account (default: one of each kind the policy offers).
+    #[arg(long, value_name = "FILE")]
+    requests: Option<String>,
+    /// `markdown`: the report for a pull request; `json`: the same numbers as data.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+    format: DiffFormat,
+}
+
+/// How `diff` prints its report.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Markdown for a pull request.
+    Markdown,
+    /// JSON for programs.
+    Json,
+}
 
 /// `[#########-----------]  45%  45000 of 100000 accounts`
 fn bar(done: usize, total: usize) -> String {
@@ -30,23 +64,21 @@ fn bar(done: usize, total: usize) -> String {
 /// Exit code when decisions changed.
 pub const CHANGED: i32 = 3;
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let base_path = args
-        .value("base")?
-        .ok_or("`diff` needs `--base <policy file or dir>`")?;
-    let head_path = args
-        .value("head")?
-        .ok_or("`diff` needs `--head <policy file or dir>`")?;
-    let accounts = args
-        .value("accounts")?
-        .ok_or("`diff` needs `--accounts <corpus.jsonl>`")?;
-    let at = instant(
-        "at",
-        &args.value("at")?.unwrap_or_else(|| DEFAULT_AT.into()),
-    )?;
-    let requests_path = args.value("requests")?;
-    let json = args.json_format("markdown")?;
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    input::one_stdin([
+        Some(args.base.as_str()),
+        Some(args.head.as_str()),
+        Some(args.accounts.as_str()),
+        args.requests.as_deref(),
+    ])?;
+    let Args {
+        base: base_path,
+        head: head_path,
+        accounts,
+        at,
+        requests: requests_path,
+        format,
+    } = args;
     let Some(base_set) = input::policy_set(&base_path, err) else {
         return Ok(exit::ERRORS);
     };
@@ -62,7 +94,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let requests = match &requests_path {
         Some(path) => {
             let text = input::read_file(path)?;
-            match quotient::read_document::<Vec<Request>>(path, &text) {
+            match quotient::read_document::<Vec<Request>>(input::display_name(path), &text) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     let _ = writeln!(err, "error: {e}");
@@ -72,11 +104,18 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
         None => None,
     };
-    let open =
-        || std::fs::File::open(&accounts).map_err(|e| format!("cannot read `{accounts}`: {e}"));
-    let progress = std::io::stderr().is_terminal();
+    let open = || -> Result<Box<dyn BufRead>, String> {
+        if accounts == "-" {
+            return Ok(Box::new(std::io::stdin().lock()));
+        }
+        let file =
+            std::fs::File::open(&accounts).map_err(|e| format!("cannot read `{accounts}`: {e}"))?;
+        Ok(Box::new(BufReader::new(file)))
+    };
+    // The bar needs the total, so it reads the file twice; standard input is read once, unbarred.
+    let progress = std::io::stderr().is_terminal() && accounts != "-";
     let total = if progress {
-        BufReader::new(open()?)
+        open()?
             .lines()
             .map_while(Result::ok)
             .filter(|l| !l.trim().is_empty())
@@ -85,11 +124,12 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         0
     };
     let mut diff = Diff::new(base, head, at, requests);
-    for (n, account) in quotient::testing::corpus::read_jsonl(BufReader::new(open()?)).enumerate() {
+    let accounts_name = input::display_name(&accounts).to_string();
+    for (n, account) in quotient::testing::corpus::read_jsonl(open()?).enumerate() {
         let account = match account {
             Ok(a) => a,
             Err(e) => {
-                let _ = writeln!(err, "error: {accounts}: {e}");
+                let _ = writeln!(err, "error: {accounts_name}: {e}");
                 return Ok(exit::ERRORS);
             }
         };
@@ -102,7 +142,11 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         let _ = writeln!(err, "\r{}", bar(total, total));
     }
     let report = diff.finish();
-    input::print(out, json, &report, || markdown(&report))?;
+    let format = match format {
+        DiffFormat::Markdown => Format::Human,
+        DiffFormat::Json => Format::Json,
+    };
+    input::print(out, format, &report, || markdown(&report))?;
     Ok(if report.has_changes() {
         CHANGED
     } else {

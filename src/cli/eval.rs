@@ -1,50 +1,71 @@
 //! `quotient eval --policy <p> --account <file> --request <file or JSON> [--at <instant>]
 //! [--explain] [--format human|json] [--apply --out <file> [--ledger <file>]]`: decide one
-//! request and, with `--apply`, write the new snapshot and print (or write) its ledger group.
-//! With `--accounts <corpus.jsonl>` instead of `--account`, the request is decided for every
-//! account of a JSON Lines corpus, read as a stream, and each decision is printed as one JSON line.
+//! request and, with `--apply`, write the new snapshot (and the ledger group to `--ledger`; with
+//! `--format json` the output is one object holding the decision and the ledger group). With
+//! `--accounts <corpus.jsonl>` instead of `--account`, the request is decided for every account
+//! of a JSON Lines corpus, read as a stream, and each decision is printed as one JSON line.
 
 use std::io::Write;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
-use super::input::{self, instant};
-use super::{Args, exit};
+use super::exit;
+use super::input::{self, Format};
 use quotient::{DecideOptions, Request, apply, decide};
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let policy_path = args
-        .value("policy")?
-        .ok_or("`eval` needs `--policy <file or dir>`")?;
-    let account_path = args.value("account")?;
-    let corpus_path = args.value("accounts")?;
-    let request_arg = args
-        .value("request")?
-        .ok_or("`eval` needs `--request <file or JSON>`")?;
-    // The edge may read the clock; the evaluator never does.
-    let at_arg = match args.value("at")? {
-        Some(t) => Some(instant("at", &t)?),
-        None => None,
-    };
-    let explain = args.flag("explain");
-    let do_apply = args.flag("apply");
-    let out_path = args.value("out")?;
-    let ledger_path = args.value("ledger")?;
-    let json = args.json_format("human")?;
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
-    if do_apply && out_path.is_none() {
-        return Err("`--apply` needs `--out <file>` for the new snapshot".into());
-    }
-    if !do_apply && (out_path.is_some() || ledger_path.is_some()) {
-        return Err("`--out` and `--ledger` go with `--apply`".into());
-    }
-    let Some(set) = input::policy_set(&policy_path, err) else {
+/// Options of `quotient eval`.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["account", "accounts"])))]
+pub struct Args {
+    /// The policy file or directory (all its versions; the one in force at the instant decides).
+    #[arg(long, value_name = "PATH")]
+    policy: String,
+    /// The account snapshot (JSON or YAML; `-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    account: Option<String>,
+    /// A JSON Lines corpus of accounts (`-` for standard input): one JSON decision per line.
+    #[arg(long, value_name = "FILE", conflicts_with = "apply")]
+    accounts: Option<String>,
+    /// The request: a file (JSON or YAML; `-` for standard input) or inline JSON.
+    #[arg(long, value_name = "FILE|JSON")]
+    request: String,
+    /// The instant to decide at (RFC 3339); default: the request's `at`, else the clock.
+    #[arg(long, value_name = "INSTANT", value_parser = input::instant)]
+    at: Option<DateTime<Utc>>,
+    /// Show the cost and eligibility trace.
+    #[arg(long)]
+    explain: bool,
+    /// `human`: text for people; `json`: the decision report (with --apply, `{decision, ledger}`).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Apply the decision: write the new snapshot to --out.
+    #[arg(long, requires = "out")]
+    apply: bool,
+    /// Where --apply writes the new snapshot.
+    #[arg(long, value_name = "FILE", requires = "apply")]
+    out: Option<String>,
+    /// Where --apply writes the ledger group (JSON).
+    #[arg(long, value_name = "FILE", requires = "apply")]
+    ledger: Option<String>,
+}
+
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    input::one_stdin([
+        Some(args.policy.as_str()),
+        args.account.as_deref(),
+        args.accounts.as_deref(),
+        Some(args.request.as_str()),
+    ])?;
+    let Some(set) = input::policy_set(&args.policy, err) else {
         return Ok(exit::ERRORS);
     };
-    let (name, text) = if request_arg.trim_start().starts_with('{') {
-        ("--request".to_string(), request_arg.clone())
+    let (name, text) = if args.request.trim_start().starts_with('{') {
+        ("--request".to_string(), args.request.clone())
     } else {
-        (request_arg.clone(), input::read_file(&request_arg)?)
+        (
+            input::display_name(&args.request).to_string(),
+            input::read_file(&args.request)?,
+        )
     };
     let request: Request = match quotient::read_record(&name, &text) {
         Ok(r) => r,
@@ -55,24 +76,20 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     };
     // `--at`, else the request's own `at`, else the clock: the edge may read it, the evaluator
     // never does.
-    let at = at_arg
+    let at = args
+        .at
         .or(request.at)
-        .unwrap_or_else(|| chrono::DateTime::<Utc>::from(std::time::SystemTime::now()));
+        .unwrap_or_else(|| DateTime::<Utc>::from(std::time::SystemTime::now()));
     let Some(policy) = input::in_force(&set, at, err) else {
         return Ok(exit::ERRORS);
     };
-    let options = DecideOptions::explaining(explain);
-    let account_path = match (account_path, corpus_path) {
-        (Some(a), None) => a,
-        (None, Some(corpus)) => {
-            if do_apply {
-                return Err("`--apply` takes one `--account`, not a corpus".into());
-            }
-            return stream(policy, &corpus, &request, at, &options, out, err);
-        }
-        _ => return Err("`eval` needs `--account <file>` or `--accounts <corpus.jsonl>`".into()),
+    let options = DecideOptions::explaining(args.explain);
+    let account_path = match (&args.account, &args.accounts) {
+        (Some(a), _) => a,
+        (None, Some(corpus)) => return stream(policy, corpus, &request, at, &options, out, err),
+        (None, None) => return Err("`eval` needs `--account` or `--accounts`".into()),
     };
-    let Some(snapshot) = input::account(&account_path, policy, err) else {
+    let Some(snapshot) = input::account(account_path, policy, err) else {
         return Ok(exit::ERRORS);
     };
     let decision = match decide(policy, &snapshot, &request, at, &options) {
@@ -83,12 +100,12 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     };
     let report = decision.report(policy, &snapshot);
-    if !do_apply {
-        input::print(out, json, &report, || report.to_text())?;
+    if !args.apply {
+        input::print(out, args.format, &report, || report.to_text())?;
         return Ok(exit::OK);
     }
     if !decision.changes_state() {
-        input::print(out, json, &report, || report.to_text())?;
+        input::print(out, args.format, &report, || report.to_text())?;
         let _ = writeln!(
             err,
             "nothing to apply: the decision changes nothing; no file written"
@@ -104,22 +121,33 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     };
     let snapshot_json = format!("{}\n", input::pretty_json(&transition.snapshot)?);
-    let ledger_json = input::pretty_json(&transition.ledger)?;
-    let ledger_file = format!("{ledger_json}\n");
+    let ledger_file = format!("{}\n", input::pretty_json(&transition.ledger)?);
     let mut files = Vec::with_capacity(2);
-    if let Some(path) = &out_path {
+    if let Some(path) = &args.out {
         files.push((path.as_str(), snapshot_json.as_str()));
     }
-    if let Some(path) = &ledger_path {
+    if let Some(path) = &args.ledger {
         files.push((path.as_str(), ledger_file.as_str()));
     }
     if let Err(e) = input::write_files(&files) {
         let _ = writeln!(err, "error: {e}; nothing was applied");
         return Ok(exit::ERRORS);
     }
-    input::print(out, json, &report, || report.to_text())?;
-    if ledger_path.is_none() {
-        let _ = writeln!(out, "{ledger_json}");
+    match args.format {
+        Format::Json => {
+            let both = serde_json::json!({ "decision": report, "ledger": transition.ledger });
+            let _ = writeln!(out, "{}", input::pretty_json(&both)?);
+        }
+        Format::Human => {
+            let _ = write!(out, "{}", report.to_text());
+            if let Some(path) = &args.out {
+                let _ = writeln!(
+                    err,
+                    "applied: version {} written to {path}",
+                    transition.snapshot.version
+                );
+            }
+        }
     }
     Ok(exit::OK)
 }
@@ -130,17 +158,22 @@ fn stream(
     policy: &quotient::Policy,
     corpus: &str,
     request: &Request,
-    at: chrono::DateTime<Utc>,
+    at: DateTime<Utc>,
     options: &DecideOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let file = std::fs::File::open(corpus).map_err(|e| format!("cannot read `{corpus}`: {e}"))?;
+    let reader: Box<dyn std::io::BufRead> = if corpus == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file =
+            std::fs::File::open(corpus).map_err(|e| format!("cannot read `{corpus}`: {e}"))?;
+        Box::new(std::io::BufReader::new(file))
+    };
+    let corpus = input::display_name(corpus);
     let mut out = std::io::BufWriter::new(out);
     let mut code = exit::OK;
-    for (n, account) in
-        quotient::testing::corpus::read_jsonl(std::io::BufReader::new(file)).enumerate()
-    {
+    for (n, account) in quotient::testing::corpus::read_jsonl(reader).enumerate() {
         let line = match account {
             Err(e) => {
                 let _ = writeln!(err, "error: {corpus}: {e}");

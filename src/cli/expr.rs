@@ -1,32 +1,58 @@
-//! `quotient expr '<expression>' [--vars JSON]`: evaluate one expression, for trying things out.
+//! `quotient expr <expression> [--vars JSON] [--format human|json]`: evaluate one expression, for
+//! trying things out.
 
 use std::io::Write;
 
-use super::{Args, exit};
+use super::exit;
+use super::input::Format;
 use quotient::Limits;
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let vars = match args.value("vars")? {
-        Some(json) => match serde_json::from_str::<serde_json::Value>(&json) {
-            Ok(serde_json::Value::Object(map)) => map,
-            Ok(_) => return Err("`--vars` must be a JSON object, like '{\"x\": 1}'".into()),
-            Err(e) => return Err(format!("`--vars` is not valid JSON: {e}")),
-        },
-        None => serde_json::Map::new(),
-    };
-    let Some(text) = args.next_positional() else {
-        return Err("`expr` needs an expression".into());
-    };
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
-    let evaluation = quotient::evaluate_expression(&text, &vars, &Limits::default());
-    match evaluation.value_text() {
-        Some(v) => {
-            let _ = writeln!(out, "{v}");
-            Ok(exit::OK)
-        }
-        None => {
-            let _ = write!(err, "{}", evaluation.render_human());
-            Ok(exit::ERRORS)
+/// Options of `quotient expr`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The expression, e.g. 'balance * 2 + 0.5' (after `--` when it starts with `-`).
+    #[arg(allow_negative_numbers = true)]
+    expression: String,
+    /// Variables as a JSON object, e.g. '{"balance": 20}'.
+    #[arg(long, value_name = "JSON", value_parser = vars)]
+    vars: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `human`: the value as CEL writes it; `json`: `{"value": ...}` or `{"errors": [...]}`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// `--vars`: a JSON object.
+fn vars(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err("must be a JSON object, like '{\"x\": 1}'".into()),
+        Err(e) => Err(format!("not valid JSON: {e}")),
+    }
+}
+
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let vars = args.vars.unwrap_or_default();
+    let evaluation = quotient::evaluate_expression(&args.expression, &vars, &Limits::default());
+    let value = evaluation.value_text();
+    if args.format == Format::Json {
+        let shown = match &value {
+            Some(v) => serde_json::json!({ "value": v }),
+            None => serde_json::json!({ "errors": evaluation.located() }),
+        };
+        let _ = writeln!(out, "{shown}");
+    } else {
+        match &value {
+            Some(v) => {
+                let _ = writeln!(out, "{v}");
+            }
+            None => {
+                let _ = write!(err, "{}", evaluation.render_human());
+            }
         }
     }
+    Ok(if value.is_some() {
+        exit::OK
+    } else {
+        exit::ERRORS
+    })
 }

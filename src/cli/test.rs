@@ -6,31 +6,41 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Args, exit};
+use super::exit;
+use super::input::{self, Format};
 use quotient::{Limits, testing};
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let min = match args.value("min-coverage")? {
-        Some(p) => {
-            let p = p.trim_end_matches('%');
-            let v: f64 = p
-                .parse()
-                .map_err(|_| format!("`--min-coverage` must be a percentage, found `{p}`"))?;
-            if !(0.0..=100.0).contains(&v) {
-                return Err("`--min-coverage` is between 0 and 100".into());
-            }
-            Some(v)
-        }
-        None => None,
-    };
-    let verbose = args.flag("verbose");
-    let paths: Vec<PathBuf> = args.positionals().into_iter().map(PathBuf::from).collect();
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
-    if paths.is_empty() {
-        return Err("`test` needs at least one test file or directory".into());
+/// Options of `quotient test`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Test files (*.test.yaml) or directories holding them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Fail when any policy version's rule coverage is below this percentage (0 to 100).
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
+    min_coverage: Option<f64>,
+    /// List passing cases too.
+    #[arg(long)]
+    verbose: bool,
+    /// `human`: failures, coverage and the closing line; `json`: every case and the coverage.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// `--min-coverage`: a percentage, `80` or `80%`.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a percentage from 0 to 100, found `{text}`"
+        )),
     }
+}
+
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let (paths, min, verbose) = (args.paths, args.min_coverage, args.verbose);
     let run = testing::run_paths(&paths, &Limits::default());
-    let _ = write!(out, "{}", run.to_text(verbose));
+    input::print(out, args.format, &run, || run.to_text(verbose))?;
     if !run.errors.is_empty() {
         let _ = writeln!(err, "{} file(s) could not be run", run.errors.len());
         return Ok(exit::USAGE);

@@ -4,28 +4,57 @@
 
 use std::io::Write;
 
-use super::input;
-use super::{Args, exit};
+use super::exit;
+use super::input::{self, Format};
 use quotient::DecideOptions;
 use quotient::testing::timeline::{Script, play};
 
-pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
-    let policy_path = args
-        .value("policy")?
-        .ok_or("`timeline` needs `--policy <file or dir>`")?;
-    let account_path = args.value("account")?;
-    let script_path = args
-        .value("script")?
-        .ok_or("`timeline` needs `--script <file>`")?;
-    let explain = args.flag("explain");
-    let out_path = args.value("out")?;
-    let ledger_path = args.value("ledger")?;
-    let json = args.json_format("human")?;
-    std::mem::replace(args, Args::new(Vec::new())).finish()?;
+/// Options of `quotient timeline`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The policy file or directory.
+    #[arg(long, value_name = "PATH")]
+    policy: String,
+    /// The starting account snapshot (default: the script's `account`).
+    #[arg(long, value_name = "FILE")]
+    account: Option<String>,
+    /// The script: requests at instants (YAML or JSON; `-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    script: String,
+    /// Show the cost and eligibility trace of each decision.
+    #[arg(long)]
+    explain: bool,
+    /// `human`: text for people; `json`: the whole timeline.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the final account snapshot here.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// Write the ledger groups here, one JSON line each.
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<String>,
+}
+
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    input::one_stdin([
+        Some(args.policy.as_str()),
+        args.account.as_deref(),
+        Some(args.script.as_str()),
+    ])?;
+    let Args {
+        policy: policy_path,
+        account: account_path,
+        script: script_path,
+        explain,
+        format,
+        out: out_path,
+        ledger: ledger_path,
+    } = args;
     let Some(set) = input::policy_set(&policy_path, err) else {
         return Ok(exit::ERRORS);
     };
     let text = input::read_file(&script_path)?;
+    let script_path = input::display_name(&script_path).to_string();
     let script: Script = match quotient::read_record(&script_path, &text) {
         Ok(s) => s,
         Err(e) => {
@@ -63,7 +92,7 @@ pub fn run(args: &mut Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             return Ok(exit::ERRORS);
         }
     };
-    input::print(out, json, &timeline, || {
+    input::print(out, format, &timeline, || {
         let heading = script
             .description
             .as_ref()

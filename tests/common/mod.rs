@@ -27,6 +27,33 @@ pub fn quotient(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs `quotient <args>` in the repository root with `stdin` as its standard input (empty when
+/// `None`), colour off: exit code, standard output, standard error.
+pub fn quotient_with_stdin(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quotient"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut input = child.stdin.take().expect("a pipe to its standard input");
+    input
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .expect("standard input is written");
+    drop(input);
+    let out = child.wait_with_output().expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The newest version of the policy at `path` (relative to the repository root); fails the
 /// test with every diagnostic when it does not load.
 pub fn policy(path: &str) -> Arc<Policy> {
