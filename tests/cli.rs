@@ -356,3 +356,48 @@ fn eval_apply_for_people_prints_the_decision_and_no_json() {
         serde_json::from_str(&ledger.expect("the ledger is written")).expect("JSON");
     assert_eq!(ledger["version_after"], 8);
 }
+
+#[test]
+fn eval_over_a_corpus_prints_the_same_bytes_on_one_thread_and_on_many() {
+    let dir = std::env::temp_dir().join(format!("quotient-cli-jobs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let corpus = dir.join("accounts.jsonl");
+    let corpus_arg = corpus.to_str().expect("UTF-8");
+    // More accounts than one batch, so batches and threads both split the work.
+    let (code, _, err) = quotient(&[
+        "corpus",
+        "--policy",
+        "policies/capcut-pro.yaml",
+        "--count",
+        "9000",
+        "--seed",
+        "3",
+        "--out",
+        corpus_arg,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let run = |jobs: &str| {
+        quotient(&[
+            "eval",
+            "--policy",
+            "policies/capcut-pro.yaml",
+            "--accounts",
+            corpus_arg,
+            "--request",
+            r#"{"id": "u1", "kind": "use", "feature": "ai_image_generation", "platform": "web"}"#,
+            "--at",
+            "2026-04-15T12:00:00Z",
+            "--jobs",
+            jobs,
+        ])
+    };
+    let (one_code, one, _) = run("1");
+    let (many_code, many, _) = run("7");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((one_code, many_code), (0, 0));
+    assert_eq!(one.lines().count(), 9000);
+    assert!(
+        one == many,
+        "the output does not depend on the number of threads"
+    );
+}

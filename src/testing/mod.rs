@@ -16,7 +16,7 @@ pub use decisions::{DecisionLine, decisions};
 /// Synthetic account populations: deterministic (a seeded SplitMix64), every plan and mode,
 /// every position in the cycle, generated and read one account at a time.
 pub mod corpus {
-    pub use crate::corpus::{Accounts, decidable, generate, read_jsonl};
+    pub use crate::corpus::{Accounts, decidable, generate, read_jsonl, read_line};
 }
 
 /// Impact reports: what a policy change does to a population of accounts.
