@@ -5,6 +5,7 @@
 //! diagnostics. Names are resolved and types checked in `check/`.
 
 pub mod ast;
+mod delimiters;
 mod literal;
 mod lower;
 mod origin;
