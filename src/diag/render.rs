@@ -227,3 +227,31 @@ pub fn human_all<'a>(ds: impl IntoIterator<Item = &'a Diagnostic>, sources: &Sou
 pub fn json(d: &Diagnostic, sources: &SourceMap) -> String {
     serde_json::to_string(&super::LocatedDiagnostic::of(d, sources)).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Code, Span};
+
+    #[test]
+    fn secondary_labels_render_under_their_place_and_in_json() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("x.yaml", "a: (b\nc: d\n");
+        let d = Diagnostic::error(Code::UnclosedDelimiter, "this `(` is never closed")
+            .at(Span::new(file, 3, 4))
+            .with_label(Span::new(file, 9, 10), "noticed here");
+        let text = human(&d, &sources);
+        assert!(
+            text.contains("1 | a: (b\n  |    ^\n2 | c: d\n  |    - noticed here\n"),
+            "{text}"
+        );
+        let json = json(&d, &sources);
+        assert!(
+            json.contains(r#""labels":[{"message":"noticed here","line":2,"column":4,"end_line":2,"end_column":5}]"#),
+            "{json}"
+        );
+        // Without labels, the JSON has no `labels` key.
+        let plain = Diagnostic::error(Code::YamlSyntax, "x").at(Span::new(file, 0, 1));
+        assert!(!super::json(&plain, &sources).contains("labels"));
+    }
+}

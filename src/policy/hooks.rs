@@ -159,6 +159,14 @@ pub fn read_hooks(
             }
             Err((message, line, column)) => {
                 set.broken.push(name.to_string());
+                // An unclosed `{` is noticed at the end of the script: say where it opened.
+                let stopped = offset(&text, line, column);
+                if let Some(mut d) = crate::syntax::unbalanced_in_script(&text, stopped, &origin) {
+                    d.code = Code::HookSyntax;
+                    d.message = format!("hook `{name}`: {}", d.message);
+                    diags.push(d);
+                    continue;
+                }
                 let unknown = message
                     .split("ndefined variable: ")
                     .nth(1)

@@ -206,6 +206,70 @@ pub fn explain(text: &str, error: usize) -> Option<Unclosed> {
         .map(|&(at, open)| Unclosed::Flow { at, open })
 }
 
+/// The `(start, end)` of the content of each line before the line of `offset`, last first,
+/// skipping blank and comment lines.
+fn content_lines_before(text: &str, offset: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    let before = &text[..line_start];
+    let mut starts: Vec<usize> = vec![0];
+    starts.extend(before.match_indices('\n').map(|(i, _)| i + 1));
+    starts.into_iter().rev().filter_map(move |start| {
+        let line = before.get(start..)?.split('\n').next()?;
+        let content = line.trim_start_matches(' ');
+        let code = content.trim_end();
+        if code.is_empty() || code.starts_with('#') {
+            return None;
+        }
+        let from = start + (line.len() - content.len());
+        Some((from, from + code.len()))
+    })
+}
+
+/// Whether `offset` is where its line's content starts (only spaces before it).
+fn starts_its_line(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    text[line_start..offset.min(text.len())]
+        .bytes()
+        .all(|b| b == b' ')
+}
+
+/// For "did not find expected <document start>" at `offset`: the document's root ended before
+/// it, on the content line above (a stray line of text, a list item), which is the mistake.
+pub fn ended_the_document(text: &str, offset: usize) -> Option<(usize, usize)> {
+    if !starts_its_line(text, offset) {
+        return None;
+    }
+    content_lines_before(text, offset).next()
+}
+
+/// For "did not find expected '-' indicator" at `offset`: the `-` that began the list the
+/// parser was reading (a stray `- ` line above, or the list an item lacks its `-` in).
+pub fn list_began(text: &str, offset: usize) -> Option<usize> {
+    if !starts_its_line(text, offset) {
+        return None;
+    }
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    let indent = offset - line_start;
+    let mut began = None;
+    for (from, _) in content_lines_before(text, offset) {
+        let start = text[..from].rfind('\n').map_or(0, |n| n + 1);
+        let here = from - start;
+        if here < indent {
+            break;
+        }
+        if here == indent && text[from..].starts_with('-') {
+            began = Some(from);
+        }
+    }
+    began
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +307,13 @@ mod tests {
         // A quoted text that spans lines on purpose does not explain a later error.
         let text = "a: \"one\n  two\"\nb: 1\nc: 2\nd: 3\n";
         assert_eq!(explain(text, text.len() - 1), None);
+    }
+
+    #[test]
+    fn finds_where_a_document_or_a_list_began() {
+        let text = "# c\nstray text\n# c\npolicy: x\n";
+        assert_eq!(ended_the_document(text, 20), Some((4, 14)));
+        let text = "hooks:\n  - : :\n  # c\n  name:\n";
+        assert_eq!(list_began(text, 25), Some(9));
     }
 }

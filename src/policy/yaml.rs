@@ -180,6 +180,23 @@ fn syntax_error(e: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic
             return unclosed_error(u, text, file, error);
         }
     }
+    if message.contains("expected <document start>") {
+        if let Some((from, to)) = offset.and_then(|o| unclosed::ended_the_document(text, o)) {
+            let o = offset.unwrap_or(from);
+            return Diagnostic::error(
+                Code::YamlSyntax,
+                "invalid YAML: this line ends the document, so the lines after it cannot be read",
+            )
+            .at(Span::new(file, from, to))
+            .with_label(Span::new(file, o, o), "the YAML parser expected a new document here")
+            .with_help("a policy file is one mapping of `key: value` lines: remove this line or give it a key");
+        }
+    }
+    if message.contains("expected '-' indicator") {
+        if let Some(began) = offset.and_then(|o| unclosed::list_began(text, o)) {
+            d = d.with_label(Span::new(file, began, began + 1), "the list began here");
+        }
+    }
     if let Some(o) = offset.map(|o| o.min(text.len())) {
         let rest = text.get(o..).unwrap_or("");
         let width = if duplicate {

@@ -50,11 +50,39 @@ fn closer_of(open: u8) -> u8 {
 /// The first unbalanced delimiter of `text`, or `None` when every bracket and quote is closed
 /// (a closer with no opener is left to the parser, which reports it where it is).
 pub(super) fn scan(text: &str) -> Option<Unbalanced> {
+    scan_as(text, false)
+}
+
+/// [`scan`] for an expression (`rhai: false`) or a rhai script, which also has `/* */`
+/// comments and `` `...` `` strings that may span lines.
+fn scan_as(text: &str, rhai: bool) -> Option<Unbalanced> {
     let bytes = text.as_bytes();
     let mut open: Vec<(usize, u8)> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
+            b'`' if rhai => {
+                let at = i;
+                i += 1;
+                while bytes.get(i).is_some_and(|b| *b != b'`') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= bytes.len() {
+                    let end = text.trim_end().len().max(at + 1);
+                    return Some(Unbalanced::UnclosedText {
+                        at,
+                        quote: b'`',
+                        end,
+                    });
+                }
+            }
+            b'/' if rhai && bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 1;
+            }
             quote @ (b'"' | b'\'') => {
                 let at = i;
                 i += 1;
@@ -96,8 +124,18 @@ pub(super) fn scan(text: &str) -> Option<Unbalanced> {
         .map(|&(at, open)| Unbalanced::Unclosed { at, open })
 }
 
+/// For a rhai script that did not compile, where rhai stopped at byte `stopped`: the unbalanced
+/// delimiter that explains it, as a diagnostic at the opener (its code and message are the
+/// caller's to adjust), or `None` when the delimiters balance or rhai stopped before the
+/// imbalance shows (its own error is then about something else).
+pub(crate) fn explain_script(text: &str, stopped: usize, origin: &Origin) -> Option<Diagnostic> {
+    let u = scan_as(text, true)?;
+    (stopped >= u.noticed_from(text)).then(|| diagnostic(u, text, origin, "script"))
+}
+
 /// The diagnostic for a delimiter problem, with the opener as its place.
-pub(super) fn diagnostic(u: Unbalanced, text: &str, origin: &Origin) -> Diagnostic {
+/// `whole` names what the text is (`expression`, `script`).
+pub(super) fn diagnostic(u: Unbalanced, text: &str, origin: &Origin, whole: &str) -> Diagnostic {
     let c = |b: u8| char::from(b);
     match u {
         Unbalanced::Unclosed { at, open } => {
@@ -109,7 +147,7 @@ pub(super) fn diagnostic(u: Unbalanced, text: &str, origin: &Origin) -> Diagnost
             .at(origin.span(Range::new(at, at + 1)))
             .with_label(
                 origin.span(Range::new(end, end)),
-                "the parser reached the end of the expression here",
+                format!("the parser reached the end of the {whole} here"),
             )
             .with_help(format!(
                 "add `{}` where the part that `{}` opens ends",
@@ -124,10 +162,18 @@ pub(super) fn diagnostic(u: Unbalanced, text: &str, origin: &Origin) -> Diagnost
                     .all(u8::is_ascii_whitespace)
                     && r.contains(&b'\n')
             });
-            let label = if line_ends {
-                "the text reaches the end of the line here"
+            let label = if line_ends && quote != b'`' {
+                "the text reaches the end of the line here".to_string()
             } else {
-                "the parser reached the end of the expression here"
+                format!("the parser reached the end of the {whole} here")
+            };
+            let help = if quote == b'`' {
+                "close the text with a matching `` ` ``".to_string()
+            } else {
+                format!(
+                    "close the text with a matching `{}` on the same line",
+                    c(quote)
+                )
             };
             Diagnostic::error(
                 Code::UnclosedDelimiter,
@@ -135,10 +181,7 @@ pub(super) fn diagnostic(u: Unbalanced, text: &str, origin: &Origin) -> Diagnost
             )
             .at(origin.span(Range::new(at, at + 1)))
             .with_label(origin.span(Range::new(end, end)), label)
-            .with_help(format!(
-                "close the text with a matching `{}` on the same line",
-                c(quote)
-            ))
+            .with_help(help)
         }
         Unbalanced::Mismatched {
             at,
@@ -209,5 +252,14 @@ mod tests {
         );
         // A closer with no opener is the parser's to report.
         assert_eq!(scan("a)"), None);
+        // Rhai scripts: backtick strings over lines, block comments.
+        assert_eq!(
+            scan_as("print(`a ( ${x}\n)`); /* ( */ if x { 1 }", true),
+            None
+        );
+        assert_eq!(
+            scan_as("if x {{ 1 }\n", true),
+            Some(Unbalanced::Unclosed { at: 5, open: b'{' })
+        );
     }
 }

@@ -23,7 +23,7 @@ pub(super) fn parse(text: &str, origin: &Origin) -> Lowered {
         match delimiters::scan(text) {
             None => vec![pest_error],
             Some(u) => {
-                let delimiter = delimiters::diagnostic(u, text, origin);
+                let delimiter = delimiters::diagnostic(u, text, origin, "expression");
                 // pest failing where the imbalance shows is its symptom; failing earlier is a
                 // mistake of its own, reported beside the delimiter.
                 if error_position(&e) >= u.noticed_from(text) {

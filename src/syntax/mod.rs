@@ -11,6 +11,7 @@ mod lower;
 mod origin;
 mod prescan;
 
+pub(crate) use delimiters::explain_script as unbalanced_in_script;
 pub use origin::Origin;
 
 use crate::diag::Diagnostic;
