@@ -160,20 +160,37 @@ fn quoted_end(b: &[u8], at: usize, quote: u8) -> Option<usize> {
     None
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|c| **c == b'\n')
-        .count()
+/// 0-based line numbers of byte offsets, from the line breaks found once.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Self {
+        Lines(text.match_indices('\n').map(|(i, _)| i).collect())
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&n| n < offset)
+    }
+}
+
+/// `offset`, moved back to the start of the character it falls in (serde-saphyr's offsets are
+/// trusted only so far).
+fn on_char(text: &str, offset: usize) -> usize {
+    let mut o = offset.min(text.len());
+    while !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    o
 }
 
 /// The unclosed or mismatched delimiter that explains a syntax error serde-saphyr reported at
 /// byte `error`, if the scan finds one that opened before it.
 pub fn explain(text: &str, error: usize) -> Option<Unclosed> {
     let seen = scan(text);
-    let error_line = line_of(text, error);
+    let lines = Lines::of(text);
+    let error_line = lines.line(error);
     if let Some((at, open, closer, close)) = seen.mismatched {
-        if at <= error && line_of(text, closer) <= error_line {
+        if at <= error && lines.line(closer) <= error_line {
             return Some(Unclosed::Mismatched {
                 at,
                 open,
@@ -191,7 +208,7 @@ pub fn explain(text: &str, error: usize) -> Option<Unclosed> {
             // The file ending inside a quote explains any error; a quote closed lines later
             // explains one on the line it closes or the next.
             closed.is_none_or(|c| {
-                let l = line_of(text, c);
+                let l = lines.line(c);
                 *at < error && l <= error_line && l + 1 >= error_line
             })
         })
@@ -209,9 +226,8 @@ pub fn explain(text: &str, error: usize) -> Option<Unclosed> {
 /// The `(start, end)` of the content of each line before the line of `offset`, last first,
 /// skipping blank and comment lines.
 fn content_lines_before(text: &str, offset: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |n| n + 1);
+    let offset = on_char(text, offset);
+    let line_start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
     let before = &text[..line_start];
     let mut starts: Vec<usize> = vec![0];
     starts.extend(before.match_indices('\n').map(|(i, _)| i + 1));
@@ -229,12 +245,9 @@ fn content_lines_before(text: &str, offset: usize) -> impl Iterator<Item = (usiz
 
 /// Whether `offset` is where its line's content starts (only spaces before it).
 fn starts_its_line(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |n| n + 1);
-    text[line_start..offset.min(text.len())]
-        .bytes()
-        .all(|b| b == b' ')
+    let offset = on_char(text, offset);
+    let line_start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
+    text[line_start..offset].bytes().all(|b| b == b' ')
 }
 
 /// For "did not find expected <document start>" at `offset`: the document's root ended before
@@ -252,9 +265,8 @@ pub fn list_began(text: &str, offset: usize) -> Option<usize> {
     if !starts_its_line(text, offset) {
         return None;
     }
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |n| n + 1);
+    let offset = on_char(text, offset);
+    let line_start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
     let indent = offset - line_start;
     let mut began = None;
     for (from, _) in content_lines_before(text, offset) {
@@ -312,8 +324,8 @@ mod tests {
     #[test]
     fn finds_where_a_document_or_a_list_began() {
         let text = "# c\nstray text\n# c\npolicy: x\n";
-        assert_eq!(ended_the_document(text, 20), Some((4, 14)));
+        assert_eq!(ended_the_document(text, 19), Some((4, 14)));
         let text = "hooks:\n  - : :\n  # c\n  name:\n";
-        assert_eq!(list_began(text, 25), Some(9));
+        assert_eq!(list_began(text, 23), Some(9));
     }
 }
