@@ -185,7 +185,7 @@ fn syntax_error(e: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic
             let o = offset.unwrap_or(from);
             return Diagnostic::error(
                 Code::YamlSyntax,
-                "invalid YAML: this line ends the document, so the lines after it cannot be read",
+                "invalid YAML: the document ends with this line, so the lines after it cannot be read",
             )
             .at(Span::new(file, from, to))
             .with_label(Span::new(file, o, o), "the YAML parser expected a new document here")
