@@ -14,6 +14,19 @@ use std::fmt::Write as _;
 ///    |                       ^^^^^^^
 ///    = help: did you mean `credit`?
 /// ```
+///
+/// Secondary places (labels) are marked with `-` and their message, on their own lines when
+/// they are elsewhere (`...` stands for the lines between):
+///
+/// ```text
+/// error[E0213 unclosed-delimiter]: this `(` is never closed
+///   --> policies/x.yaml:12:28
+///    |
+/// 12 |       balance.credit > 0 && (account.cycles > 1
+///    |                             ^
+/// 13 |         || account.plan == "pro"
+///    |                                 - the parser reached the end of the expression here
+/// ```
 pub fn human(d: &Diagnostic, sources: &SourceMap) -> String {
     let mut out = String::new();
     let level = match d.severity {
