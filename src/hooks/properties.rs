@@ -3,8 +3,10 @@
 //! would compile and quietly be nothing at every call; walking the compiled script's AST finds
 //! every `input.property` (and `input["property"]`) and names the ones that do not exist.
 //!
-//! An input name that the script declares itself (`let`, `const`, a `for` variable, a function
-//! parameter) is not checked anywhere in that script: it may hold anything.
+//! An input name that the script declares itself (`let`, `const`, a `for` variable) is not
+//! checked in that script: it may hold anything. Inside function bodies and closures, a
+//! parameter of any function with an input's name stops that name's checks too (the walk does
+//! not say which body a node is in).
 
 use rhai::{ASTNode, Expr, Stmt};
 
@@ -52,62 +54,126 @@ pub struct UnknownProperty {
 
 /// Every property the script reads of an input that does not have it, in script order.
 pub fn unknown_properties(ast: &rhai::AST, declared: &Declared<'_>) -> Vec<UnknownProperty> {
-    let mut shadowed: Vec<String> = ast
+    // The script's own statements, where only its `let`s and `for`s can hide an input.
+    let top = |visit: &mut dyn FnMut(&[ASTNode<'_>]) -> bool| {
+        let mut path = Vec::new();
+        for stmt in ast.statements() {
+            stmt.walk(&mut path, visit);
+        }
+    };
+    let mut top_names = Vec::new();
+    top(&mut |path| declares(path, &mut top_names));
+    let mut found = Vec::new();
+    top(&mut |path| reads(path, &top_names, declared, &mut found));
+    // Everything, function bodies and closures included, where any parameter also can (which
+    // body a node is in is not known to the walk, so a name declared anywhere counts).
+    let mut all_names: Vec<String> = ast
         .iter_functions()
         .flat_map(|f| f.params.into_iter().map(str::to_string))
         .collect();
-    ast.walk(&mut |path: &[ASTNode<'_>]| {
-        match path.last() {
-            Some(ASTNode::Stmt(Stmt::Var(x, ..))) => shadowed.push(x.0.name.to_string()),
-            Some(ASTNode::Stmt(Stmt::For(x, ..))) => {
-                shadowed.push(x.0.name.to_string());
-                if let Some(counter) = &x.1 {
-                    shadowed.push(counter.name.to_string());
-                }
-            }
-            _ => {}
-        }
-        true
-    });
-    let mut found = Vec::new();
-    ast.walk(&mut |path: &[ASTNode<'_>]| {
-        let Some(ASTNode::Expr(Expr::Dot(x, ..) | Expr::Index(x, ..))) = path.last() else {
-            return true;
-        };
-        let Expr::Variable(v, ..) = &x.lhs else {
-            return true;
-        };
-        let input = v.1.as_str();
-        if shadowed.iter().any(|s| s == input) {
-            return true;
-        }
-        let Some(known) = declared.properties(input) else {
-            return true;
-        };
-        let is_dot = matches!(path.last(), Some(ASTNode::Expr(Expr::Dot(..))));
-        // `a.b`, `a.b.c`, `a.b[i]`, `a.b.f()`: the property is the chain's first link.
-        let read = match &x.rhs {
-            Expr::Property(p, pos) if is_dot => Some((p.2.to_string(), *pos)),
-            Expr::Dot(inner, ..) | Expr::Index(inner, ..) if is_dot => match &inner.lhs {
-                Expr::Property(p, pos) => Some((p.2.to_string(), *pos)),
-                _ => None,
-            },
-            Expr::StringConstant(s, pos) if !is_dot => Some((s.to_string(), *pos)),
-            _ => None,
-        };
-        if let Some((property, pos)) = read {
-            if !known.contains(&property.as_str()) {
-                found.push(UnknownProperty {
-                    input: input.to_string(),
-                    property,
-                    line: pos.line().unwrap_or(1),
-                    column: pos.position().unwrap_or(1),
-                });
-            }
-        }
-        true
-    });
+    ast.walk(&mut |path: &[ASTNode<'_>]| declares(path, &mut all_names));
+    ast.walk(&mut |path: &[ASTNode<'_>]| reads(path, &all_names, declared, &mut found));
     found.sort_by_key(|u| (u.line, u.column));
     found.dedup();
     found
+}
+
+/// Records the names a `let`, `const` or `for` at the end of `path` declares.
+fn declares(path: &[ASTNode<'_>], names: &mut Vec<String>) -> bool {
+    match path.last() {
+        Some(ASTNode::Stmt(Stmt::Var(x, ..))) => names.push(x.0.name.to_string()),
+        Some(ASTNode::Stmt(Stmt::For(x, ..))) => {
+            names.push(x.0.name.to_string());
+            if let Some(counter) = &x.1 {
+                names.push(counter.name.to_string());
+            }
+        }
+        _ => {}
+    }
+    true
+}
+
+/// Records `input.property` (or `input["property"]`) at the end of `path` when `input` is a
+/// hook input that the script does not redeclare and has no such property.
+fn reads(
+    path: &[ASTNode<'_>],
+    shadowed: &[String],
+    declared: &Declared<'_>,
+    found: &mut Vec<UnknownProperty>,
+) -> bool {
+    let Some(ASTNode::Expr(e @ (Expr::Dot(x, ..) | Expr::Index(x, ..)))) = path.last() else {
+        return true;
+    };
+    let Expr::Variable(v, ..) = &x.lhs else {
+        return true;
+    };
+    let input = v.1.as_str();
+    if shadowed.iter().any(|s| s == input) {
+        return true;
+    }
+    let Some(known) = declared.properties(input) else {
+        return true;
+    };
+    let is_dot = matches!(e, Expr::Dot(..));
+    // `a.b`, `a.b.c`, `a.b[i]`, `a.b.f()`: the property is the chain's first link.
+    let read = match &x.rhs {
+        Expr::Property(p, pos) if is_dot => Some((p.2.to_string(), *pos)),
+        Expr::Dot(inner, ..) | Expr::Index(inner, ..) if is_dot => match &inner.lhs {
+            Expr::Property(p, pos) => Some((p.2.to_string(), *pos)),
+            _ => None,
+        },
+        Expr::StringConstant(s, pos) if !is_dot => Some((s.to_string(), *pos)),
+        _ => None,
+    };
+    if let Some((property, pos)) = read {
+        if !known.contains(&property.as_str()) {
+            found.push(UnknownProperty {
+                input: input.to_string(),
+                property,
+                line: pos.line().unwrap_or(1),
+                column: pos.position().unwrap_or(1),
+            });
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hooks::Sandbox;
+    use crate::limits::Limits;
+
+    #[test]
+    fn finds_the_properties_the_inputs_do_not_have() {
+        let script = "let a = account.cyclzx + account.cycles;\n\
+                      let b = balance[\"credits\"] + balance.credit;\n\
+                      let c = request.feature.len() + params.images;\n\
+                      fn f(account) { account.anything }\n\
+                      for platform in [1] { platform.whatever }\n\
+                      cycle.dayz_left";
+        let ast = Sandbox::new(&Limits::default())
+            .compile(script)
+            .expect("compiles");
+        let units = ["credit".to_string()];
+        let params = ["images".to_string()];
+        let declared = Declared {
+            units: &units,
+            params: &params,
+        };
+        let found: Vec<(String, String, usize, usize)> = unknown_properties(&ast, &declared)
+            .into_iter()
+            .map(|u| (u.input, u.property, u.line, u.column))
+            .collect();
+        let want = [
+            ("account", "cyclzx", 1, 17),
+            ("balance", "credits", 2, 17),
+            ("cycle", "dayz_left", 6, 7),
+        ];
+        let want: Vec<(String, String, usize, usize)> = want
+            .iter()
+            .map(|(i, p, l, c)| (i.to_string(), p.to_string(), *l, *c))
+            .collect();
+        assert_eq!(found, want);
+    }
 }

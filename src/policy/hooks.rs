@@ -134,6 +134,9 @@ pub fn read_hooks(
                 };
                 for u in unknown_properties(&ast, &declared) {
                     let known = declared.properties(&u.input).unwrap_or_default();
+                    // `balance["credits"]`: rhai points at the quote; the name is after it.
+                    let quoted = text[offset(&text, u.line, u.column)..].starts_with('"');
+                    let column = u.column + usize::from(quoted);
                     diags.push(
                         Diagnostic::error(
                             Code::HookUnknownProperty,
@@ -142,7 +145,7 @@ pub fn read_hooks(
                                 u.input, u.property
                             ),
                         )
-                        .at(span_at(u.line, u.column))
+                        .at(span_at(u.line, column))
                         .suggest_or_list(
                             &u.property,
                             &known,
