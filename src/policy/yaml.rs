@@ -127,7 +127,9 @@ impl<'de> Deserialize<'de> for Raw {
     }
 }
 
-/// Parses a file's text. A YAML syntax error is one diagnostic at the place serde-saphyr names.
+/// Parses a file's text. A YAML syntax error is one diagnostic at the place serde-saphyr names,
+/// or where the mistake began when that is elsewhere: the opener of a quote or flow bracket never
+/// closed ([`unclosed`]), the line that ended the document, with the parser's place as a label.
 pub fn parse(text: &str, file: FileId) -> Result<YNode, Diagnostic> {
     match serde_saphyr::from_str::<Spanned<Raw>>(text) {
         Ok(root) => Ok(convert(root, text, file)),
@@ -231,13 +233,14 @@ fn unclosed_error(u: Unclosed, text: &str, file: FileId, error: usize) -> Diagno
                 Code::YamlUnclosed,
                 format!("this `{}` is never closed", c(quote)),
             )
+            .at(one(at))
             .with_help(format!(
                 "close the quoted text with `{}` where it ends; quoted text runs on over lines until the next `{}`",
                 c(quote),
                 c(quote)
             ));
             match closed {
-                Some(end) => d.at(one(at)).with_label(
+                Some(end) => d.with_label(
                     one(end),
                     format!(
                         "the text runs on to this `{}`, {}, where the YAML parser stops",
@@ -245,7 +248,7 @@ fn unclosed_error(u: Unclosed, text: &str, file: FileId, error: usize) -> Diagno
                         later(lines(at, end))
                     ),
                 ),
-                None => d.at(one(at)).with_label(
+                None => d.with_label(
                     Span::new(file, end_of_text, end_of_text),
                     "the file ends inside the quoted text",
                 ),
