@@ -36,8 +36,8 @@ pub struct Diagnostic {
     pub(crate) span: Option<Span>,
     /// What to do about it, rendered as `help: ...`.
     pub(crate) help: Option<String>,
-    /// Secondary places with what happened there (where the parser noticed a problem whose
-    /// cause is at `span`), rendered with `---` under them like rustc's secondary labels.
+    /// Secondary places in the same file, with what happened there (where the parser noticed a
+    /// problem whose cause is at `span`), rendered with `-` under them like rustc's labels.
     pub(crate) labels: Vec<(Span, String)>,
 }
 
@@ -120,6 +120,8 @@ impl LocatedDiagnostic {
             labels: d
                 .labels
                 .iter()
+                // Labels are places in the primary place's file (the renderers say so).
+                .filter(|(span, _)| d.span.is_some_and(|p| p.file == span.file))
                 .filter_map(|(span, message)| {
                     let f = sources.get(span.file)?;
                     let (line, column) = f.line_col(span.start as usize);
