@@ -63,7 +63,7 @@ pub use report::{
 pub use cycle::{Calendar, Cycle, CycleError, Period, parse_time_zone};
 
 // Bounds, diagnostics and free-standing expressions.
-pub use diag::{Code, Diagnostic, LocatedDiagnostic, Severity};
+pub use diag::{Code, Diagnostic, LocatedDiagnostic, LocatedLabel, Severity};
 pub use limits::{
     Limits, MAX_ACCOUNTS, MAX_BOUNDARIES, MAX_CATCH_UP_CYCLES, MAX_CYCLE_INDEX, MAX_DOCUMENT_BYTES,
     MAX_EARLIER_TIME_ZONES, MAX_EXCHANGES, MAX_GRANTS, MAX_PARAMS, MAX_UNITS,

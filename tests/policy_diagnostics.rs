@@ -76,3 +76,30 @@ fn reference_policies_load_cleanly() {
     names.sort();
     assert_eq!(names, ["capcut-pro", "lumen-studio"]);
 }
+
+#[test]
+fn a_100_kb_line_is_cut_to_a_window_around_the_caret() {
+    // A YAML error in the middle of a 100 KB line: the excerpt shows about 120 columns around
+    // the caret, with `...` where the line was cut, and the caret still under the character.
+    let words = "lorem ".repeat(50_000 / 6);
+    let text = format!("policy: broken\ndescription: {words}oops: here {words}\n");
+    let loaded = quotient::load_str("long.yaml", &text, &Limits::default());
+    let rendered = loaded.render_human();
+    assert!(
+        rendered.lines().all(|l| l.chars().count() < 140),
+        "{rendered}"
+    );
+    let lines: Vec<&str> = rendered.lines().collect();
+    let source = lines
+        .iter()
+        .position(|l| l.starts_with("2 | "))
+        .expect("the source line is shown");
+    let (shown, marks) = (lines[source], lines[source + 1]);
+    assert!(
+        shown.starts_with("2 | ...") && shown.ends_with("..."),
+        "{shown}"
+    );
+    let caret = marks.find('^').expect("a caret");
+    assert_eq!(&shown[caret..caret + 1], ":", "{rendered}");
+    insta::assert_snapshot!(rendered);
+}

@@ -43,6 +43,8 @@ codes! {
     VersionConflict = "E0010", "version-conflict", "two versions of one policy take effect at the same instant";
     EmptyPolicy = "E0011", "empty-policy", "a policy declares nothing to decide with";
     OverLimit = "E0012", "over-limit", "a policy declares more of something than the evaluator can hold (units, parameters, exchanges)";
+    YamlUnclosed = "E0013", "yaml-unclosed", "a YAML quote or flow `[`/`{` is never closed (reported at the opener)";
+    YamlMismatched = "E0014", "yaml-mismatched-bracket", "a YAML flow `[` or `{` is closed by the other kind of bracket";
 
     UnknownUnit = "E0100", "unknown-unit", "a unit that the policy does not declare";
     UnknownPlan = "E0101", "unknown-plan", "a plan that the policy does not declare";
@@ -64,6 +66,8 @@ codes! {
     BadRegex = "E0210", "bad-regex", "a regular expression cannot be compiled";
     WrongResultType = "E0211", "wrong-result-type", "an expression's value has the wrong type for where it is used";
     Unsupported = "E0212", "unsupported", "a CEL construct this engine does not support";
+    UnclosedDelimiter = "E0213", "unclosed-delimiter", "an expression's `(`, `[`, `{` or quote is never closed (reported at the opener)";
+    MismatchedDelimiter = "E0214", "mismatched-delimiter", "an expression's bracket is closed by another kind of bracket (`(]`)";
     EvalFailed = "E0250", "eval-error", "an expression failed while being evaluated";
 
     BadRatio = "E0300", "bad-ratio", "an exchange ratio is malformed, zero or negative";
@@ -76,4 +80,5 @@ codes! {
     UnknownHook = "E0401", "unknown-hook", "a rule names a hook that the policy does not declare";
     HookResultType = "E0402", "hook-result-type", "a hook is used where a value of another type is expected";
     HookScriptFile = "E0403", "hook-script-file", "a hook's script file cannot be read";
+    HookUnknownProperty = "E0404", "hook-unknown-property", "a hook reads a property its inputs do not have (`account.cyclzx`)";
 }

@@ -36,6 +36,25 @@ pub struct Diagnostic {
     pub(crate) span: Option<Span>,
     /// What to do about it, rendered as `help: ...`.
     pub(crate) help: Option<String>,
+    /// Secondary places in the same file, with what happened there (where the parser noticed a
+    /// problem whose cause is at `span`), rendered with `-` under them like rustc's labels.
+    pub(crate) labels: Vec<(Span, String)>,
+}
+
+/// A secondary place of a [`LocatedDiagnostic`], resolved like its primary place.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocatedLabel {
+    /// What happened there.
+    pub message: String,
+    /// The line of the first character.
+    pub line: usize,
+    /// The column of the first character.
+    pub column: usize,
+    /// The line just past the last character.
+    pub end_line: usize,
+    /// The column just past the last character.
+    pub end_column: usize,
 }
 
 /// A diagnostic with its place resolved to a file, line and column (1-based, in characters):
@@ -69,6 +88,10 @@ pub struct LocatedDiagnostic {
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Secondary places in the same file (where the parser noticed what the primary place
+    /// began), in order; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LocatedLabel>,
 }
 
 impl LocatedDiagnostic {
@@ -94,6 +117,24 @@ impl LocatedDiagnostic {
             end_line: end.map(|p| p.0),
             end_column: end.map(|p| p.1),
             help: d.help.clone(),
+            labels: d
+                .labels
+                .iter()
+                // Labels are places in the primary place's file (the renderers say so).
+                .filter(|(span, _)| d.span.is_some_and(|p| p.file == span.file))
+                .filter_map(|(span, message)| {
+                    let f = sources.get(span.file)?;
+                    let (line, column) = f.line_col(span.start as usize);
+                    let (end_line, end_column) = f.line_col(span.end as usize);
+                    Some(LocatedLabel {
+                        message: message.clone(),
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -119,6 +160,13 @@ impl Diagnostic {
         self.help.as_deref()
     }
 
+    /// Secondary places (byte ranges of the same file) with what happened there.
+    pub fn labels(&self) -> impl Iterator<Item = (std::ops::Range<usize>, &str)> {
+        self.labels
+            .iter()
+            .map(|(s, m)| (s.start as usize..s.end as usize, m.as_str()))
+    }
+
     /// The bytes of its file the problem covers, when it has a place.
     pub fn byte_range(&self) -> Option<std::ops::Range<usize>> {
         self.span.map(|s| s.start as usize..s.end as usize)
@@ -131,6 +179,7 @@ impl Diagnostic {
             message: message.into(),
             span: None,
             help: None,
+            labels: Vec::new(),
         }
     }
 
@@ -144,6 +193,12 @@ impl Diagnostic {
         if self.span.is_none() {
             self.span = Some(span);
         }
+        self
+    }
+
+    /// Adds a secondary place with what happened there.
+    pub(crate) fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push((span, message.into()));
         self
     }
 

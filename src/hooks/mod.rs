@@ -9,6 +9,7 @@
 //! Hooks are compiled once when the policy loads; a call builds read-only constants from the
 //! same facts an expression sees, runs the compiled script and checks the result's type.
 
+pub mod properties;
 pub mod sandbox;
 
 use std::sync::Arc;

@@ -10,6 +10,7 @@ use super::read::{self, Fields};
 use super::yaml::{YKind, YNode};
 use crate::check::UnitId;
 use crate::diag::{Code, Diagnostic, Diagnostics, FileId, Span};
+use crate::hooks::properties::{Declared, unknown_properties};
 use crate::hooks::{Hook, HookId, HookSet, HookType};
 use crate::limits::Limits;
 use crate::syntax::ast::Range;
@@ -37,15 +38,18 @@ fn offset(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
-/// Reads `hooks:`; every hook is compiled, every problem reported.
+/// Reads `hooks:`; every hook is compiled, every problem reported. `params` are the parameter
+/// names of every feature, which a hook may read as `params.<name>`.
 pub fn read_hooks(
     node: &YNode,
     units: &[Unit],
+    params: &[String],
     limits: &Limits,
     files: &mut dyn ScriptFiles,
     diags: &mut Diagnostics,
 ) -> HookSet {
     let mut set = HookSet::new(limits);
+    let unit_names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
     let Some(mut f) = Fields::open(node, "`hooks`", diags) else {
         return set;
     };
@@ -123,14 +127,49 @@ pub fn read_hooks(
             continue;
         }
         match set.sandbox().compile(&text) {
-            Ok(ast) => set.hooks.push(Hook {
-                name: name.to_string(),
-                returns,
-                ast: std::sync::Arc::new(ast),
-                script: text.as_str().into(),
-            }),
+            Ok(ast) => {
+                let declared = Declared {
+                    units: &unit_names,
+                    params,
+                };
+                for u in unknown_properties(&ast, &declared) {
+                    let known = declared.properties(&u.input).unwrap_or_default();
+                    // `balance["credits"]`: rhai points at the quote; the name is after it.
+                    let quoted = text[offset(&text, u.line, u.column)..].starts_with('"');
+                    let column = u.column + usize::from(quoted);
+                    diags.push(
+                        Diagnostic::error(
+                            Code::HookUnknownProperty,
+                            format!(
+                                "hook `{name}`: `{}` has no property `{}`",
+                                u.input, u.property
+                            ),
+                        )
+                        .at(span_at(u.line, column))
+                        .suggest_or_list(
+                            &u.property,
+                            &known,
+                            &format!("`{}` has", u.input),
+                        ),
+                    );
+                }
+                set.hooks.push(Hook {
+                    name: name.to_string(),
+                    returns,
+                    ast: std::sync::Arc::new(ast),
+                    script: text.as_str().into(),
+                });
+            }
             Err((message, line, column)) => {
                 set.broken.push(name.to_string());
+                // An unclosed `{` is noticed at the end of the script: say where it opened.
+                let stopped = offset(&text, line, column);
+                if let Some(mut d) = crate::syntax::unbalanced_in_script(&text, stopped, &origin) {
+                    d.code = Code::HookSyntax;
+                    d.message = format!("hook `{name}`: {}", d.message);
+                    diags.push(d);
+                    continue;
+                }
                 let unknown = message
                     .split("ndefined variable: ")
                     .nth(1)

@@ -16,6 +16,7 @@ pub mod model;
 pub mod ratio;
 mod read;
 mod scalar_map;
+mod unclosed;
 mod yaml;
 
 pub use describe::{ExchangeInfo, FeatureInfo, PlanInfo, PlatformInfo, UnitInfo};

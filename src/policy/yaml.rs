@@ -8,6 +8,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::scalar_map;
+use super::unclosed::{self, Unclosed};
 use crate::diag::{Code, Diagnostic, FileId, Span};
 use crate::syntax::Origin;
 
@@ -126,7 +127,9 @@ impl<'de> Deserialize<'de> for Raw {
     }
 }
 
-/// Parses a file's text. A YAML syntax error is one diagnostic at the place serde-saphyr names.
+/// Parses a file's text. A YAML syntax error is one diagnostic at the place serde-saphyr names,
+/// or where the mistake began when that is elsewhere: the opener of a quote or flow bracket never
+/// closed ([`unclosed`]), the line that ended the document, with the parser's place as a label.
 pub fn parse(text: &str, file: FileId) -> Result<YNode, Diagnostic> {
     match serde_saphyr::from_str::<Spanned<Raw>>(text) {
         Ok(root) => Ok(convert(root, text, file)),
@@ -173,6 +176,29 @@ fn syntax_error(e: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic
     } else {
         offset
     };
+    if budget.is_none() && !duplicate && !message.contains("tab") {
+        let error = offset.unwrap_or(text.len()).min(text.len());
+        if let Some(u) = unclosed::explain(text, error) {
+            return unclosed_error(u, text, file, error);
+        }
+    }
+    if message.contains("expected <document start>") {
+        if let Some((from, to)) = offset.and_then(|o| unclosed::ended_the_document(text, o)) {
+            let o = offset.unwrap_or(from);
+            return Diagnostic::error(
+                Code::YamlSyntax,
+                "invalid YAML: the document ends with this line, so the lines after it cannot be read",
+            )
+            .at(Span::new(file, from, to))
+            .with_label(Span::new(file, o, o), "the YAML parser expected a new document here")
+            .with_help("a policy file is one mapping of `key: value` lines: remove this line or give it a key");
+        }
+    }
+    if message.contains("expected '-' indicator") {
+        if let Some(began) = offset.and_then(|o| unclosed::list_began(text, o)) {
+            d = d.with_label(Span::new(file, began, began + 1), "the list began here");
+        }
+    }
     if let Some(o) = offset.map(|o| o.min(text.len())) {
         let rest = text.get(o..).unwrap_or("");
         let width = if duplicate {
@@ -184,6 +210,101 @@ fn syntax_error(e: &serde_saphyr::Error, text: &str, file: FileId) -> Diagnostic
         d = d.at(Span::new(file, o, o + width));
     }
     d
+}
+
+/// The diagnostic for an unclosed or mismatched quote or bracket, at its opener, with a label
+/// where the text ran on to (or where the parser noticed).
+fn unclosed_error(u: Unclosed, text: &str, file: FileId, error: usize) -> Diagnostic {
+    let one = |at: usize| Span::new(file, at, at + 1);
+    let c = |b: u8| char::from(b);
+    let lines = |from: usize, to: usize| {
+        text.get(from..to)
+            .map_or(0, |t| t.bytes().filter(|b| *b == b'\n').count())
+    };
+    // The end of the last line with text, so the label sits under something.
+    let end_of_text = text.trim_end().len();
+    let later = |n: usize| match n {
+        1 => "on the next line".to_string(),
+        n => format!("{n} lines later"),
+    };
+    match u {
+        Unclosed::Quote { at, quote, closed } => {
+            let d = Diagnostic::error(
+                Code::YamlUnclosed,
+                format!("this `{}` is never closed", c(quote)),
+            )
+            .at(one(at))
+            .with_help(format!(
+                "close the quoted text with `{}` where it ends; quoted text runs on over lines until the next `{}`",
+                c(quote),
+                c(quote)
+            ));
+            match closed {
+                Some(end) => d.with_label(
+                    one(end),
+                    format!(
+                        "the text runs on to this `{}`, {}, where the YAML parser stops",
+                        c(quote),
+                        later(lines(at, end))
+                    ),
+                ),
+                None => d.with_label(
+                    Span::new(file, end_of_text, end_of_text),
+                    "the file ends inside the quoted text",
+                ),
+            }
+        }
+        Unclosed::Flow { at, open } => {
+            let close = if open == b'[' { ']' } else { '}' };
+            let what = if open == b'[' { "list" } else { "mapping" };
+            // serde-saphyr names the opener itself when the file ends inside the collection.
+            let (noticed, label) = if error > at {
+                (
+                    error,
+                    format!(
+                        "the YAML parser noticed here, still inside the `{}`",
+                        c(open)
+                    ),
+                )
+            } else {
+                (
+                    end_of_text,
+                    format!("the file ends inside the `{}`", c(open)),
+                )
+            };
+            Diagnostic::error(
+                Code::YamlUnclosed,
+                format!("this `{}` is never closed", c(open)),
+            )
+            .at(one(at))
+            .with_label(Span::new(file, noticed, noticed), label)
+            .with_help(format!(
+                "close the flow {what} with `{close}`, or write it as a block {what} on indented lines"
+            ))
+        }
+        Unclosed::Mismatched {
+            at,
+            open,
+            closer,
+            close,
+        } => {
+            let expected = if open == b'[' { ']' } else { '}' };
+            Diagnostic::error(
+                Code::YamlMismatched,
+                format!("this `{}` is closed by `{}`", c(open), c(close)),
+            )
+            .at(one(at))
+            .with_label(
+                one(closer),
+                format!(
+                    "`{}` does not close `{}`: expected `{expected}`",
+                    c(close),
+                    c(open)
+                ),
+            )
+            .with_help(format!("close `{}` with `{expected}`", c(open)))
+        }
+    }
 }
 
 /// Byte offset of a 1-based line and 1-based character column.

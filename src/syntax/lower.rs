@@ -7,6 +7,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::Origin;
 use super::ast::{BinaryOp, Expr, ExprKind, Name, Range, UnaryOp};
+use super::delimiters;
 use super::literal;
 use crate::diag::{Code, Diagnostic};
 
@@ -17,8 +18,22 @@ struct CelParser;
 type Lowered = Result<Expr, Vec<Diagnostic>>;
 
 pub(super) fn parse(text: &str, origin: &Origin) -> Lowered {
-    let mut pairs = CelParser::parse(Rule::expression, text)
-        .map_err(|e| vec![syntax_error(&e, text, origin)])?;
+    let mut pairs = CelParser::parse(Rule::expression, text).map_err(|e| {
+        let pest_error = syntax_error(&e, text, origin);
+        match delimiters::scan(text) {
+            None => vec![pest_error],
+            Some(u) => {
+                let delimiter = delimiters::diagnostic(u, text, origin, "expression");
+                // pest failing where the imbalance shows is its symptom; failing earlier is a
+                // mistake of its own, reported beside the delimiter.
+                if error_position(&e) >= u.noticed_from(text) {
+                    vec![delimiter]
+                } else {
+                    vec![pest_error, delimiter]
+                }
+            }
+        }
+    })?;
     let Some(expression) = pairs.next() else {
         return Err(vec![
             Diagnostic::error(Code::ExprSyntax, "empty expression")
@@ -350,11 +365,15 @@ fn rule_word(rule: Rule) -> &'static str {
     }
 }
 
-fn syntax_error(e: &pest::error::Error<Rule>, text: &str, origin: &Origin) -> Diagnostic {
-    let pos = match e.location {
+fn error_position(e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
-    };
+    }
+}
+
+fn syntax_error(e: &pest::error::Error<Rule>, text: &str, origin: &Origin) -> Diagnostic {
+    let pos = error_position(e);
     let mut expected: Vec<&'static str> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {

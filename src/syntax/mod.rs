@@ -5,11 +5,13 @@
 //! diagnostics. Names are resolved and types checked in `check/`.
 
 pub mod ast;
+mod delimiters;
 mod literal;
 mod lower;
 mod origin;
 mod prescan;
 
+pub(crate) use delimiters::explain_script as unbalanced_in_script;
 pub use origin::Origin;
 
 use crate::diag::Diagnostic;

@@ -78,7 +78,8 @@ pub fn lower(
     let cycle = top.require("cycle", r.diags).and_then(|n| r.cycle(n));
     // Hooks come before the sections that may name them.
     if let Some(n) = top.get("hooks") {
-        r.hooks = read_hooks(n, &units, limits, scripts, r.diags);
+        let params = top.get("features").map(param_names).unwrap_or_default();
+        r.hooks = read_hooks(n, &units, &params, limits, scripts, r.diags);
     }
     r.units.clone_from(&units);
 
@@ -146,6 +147,28 @@ pub fn lower(
         hooks,
         limits: *limits,
     })
+}
+
+/// The parameter names every feature declares, read straight from the `features:` node (hooks
+/// are read before features, and a hook may read `params.<name>` of any of them).
+fn param_names(features: &YNode) -> Vec<String> {
+    let entries = |n: &YNode| match &n.kind {
+        YKind::Map(entries) => entries.clone(),
+        _ => Vec::new(),
+    };
+    let mut names: Vec<String> = entries(features)
+        .iter()
+        .flat_map(|(_, feature)| {
+            entries(feature)
+                .into_iter()
+                .filter(|(k, _)| k.as_scalar() == Some("params"))
+                .flat_map(|(_, params)| entries(&params))
+                .filter_map(|(k, _)| k.as_scalar().map(str::to_string))
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 struct Reader<'a> {
