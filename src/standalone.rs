@@ -31,6 +31,11 @@ impl Evaluation {
         crate::diag::render::human_all(self.diagnostics(), &self.sources)
     }
 
+    /// [`Evaluation::render_human`], in colour (ANSI escapes) when `colour` is set.
+    pub fn render_human_styled(&self, colour: bool) -> String {
+        crate::diag::render::human_all_styled(self.diagnostics(), &self.sources, colour)
+    }
+
     /// Every diagnostic with its line and column in the expression, as serializable data.
     pub fn located(&self) -> Vec<crate::diag::LocatedDiagnostic> {
         self.diagnostics()

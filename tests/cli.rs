@@ -401,3 +401,17 @@ fn eval_over_a_corpus_prints_the_same_bytes_on_one_thread_and_on_many() {
         "the output does not depend on the number of threads"
     );
 }
+
+#[test]
+fn diagnostics_are_coloured_only_when_asked() {
+    let broken = "tests/inputs/policies/unknown_unit_in_eligibility.yaml";
+    let (code, _, err) = quotient(&["--color", "always", "check", broken]);
+    assert_eq!(code, 1);
+    assert!(err.contains("\x1b[1;31merror[E0100 unknown-unit]\x1b[0m"), "{err:?}");
+    // `--color` is global: it may follow the command too.
+    let (_, _, err) = quotient(&["check", broken, "--color", "never"]);
+    assert!(!err.contains('\x1b'), "{err:?}");
+    // `auto` colours only a terminal, and never under NO_COLOR.
+    let (_, _, err) = common::quotient_with_stdin(&["check", broken], None);
+    assert!(!err.contains('\x1b'), "{err:?}");
+}

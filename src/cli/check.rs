@@ -24,7 +24,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, 
     if json {
         let _ = write!(out, "{}", loaded.render_json());
     } else {
-        let _ = write!(err, "{}", loaded.render_human());
+        let _ = write!(err, "{}", loaded.render_human_styled(input::colour()));
     }
     if loaded.has_errors() {
         return Ok(exit::ERRORS);

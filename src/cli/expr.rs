@@ -46,7 +46,11 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, 
                 let _ = writeln!(out, "{v}");
             }
             None => {
-                let _ = write!(err, "{}", evaluation.render_human());
+                let _ = write!(
+                    err,
+                    "{}",
+                    evaluation.render_human_styled(super::input::colour())
+                );
             }
         }
     }

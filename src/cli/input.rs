@@ -10,6 +10,19 @@ use chrono::{DateTime, Utc};
 
 use quotient::{Limits, Policy, PolicySet, Snapshot, validate};
 
+/// Whether diagnostics on stderr are coloured (set once from `--color` before a command runs).
+static COLOUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets whether diagnostics are coloured.
+pub fn set_colour(colour: bool) {
+    COLOUR.store(colour, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether diagnostics are coloured.
+pub fn colour() -> bool {
+    COLOUR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The name standard input goes by in messages and diagnostics.
 pub const STDIN_NAME: &str = "<stdin>";
 
@@ -85,7 +98,7 @@ pub fn policy_set(path: &str, err: &mut dyn Write) -> Option<PolicySet> {
             return None;
         }
     };
-    let _ = write!(err, "{}", loaded.render_human());
+    let _ = write!(err, "{}", loaded.render_human_styled(colour()));
     if loaded.has_errors() {
         return None;
     }

@@ -47,8 +47,33 @@ pub mod exit {
     after_help = "Run `quotient <command> --help` for a command's options, `quotient man` for the manual."
 )]
 pub struct Cli {
+    /// When diagnostics are coloured: `auto` on a terminal unless `NO_COLOR` is set.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColourChoice::Auto)]
+    color: ColourChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColourChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always (for a pager that shows colour).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Whether colour is wanted on a stream that `is_terminal` or not.
+fn colour_wanted(choice: ColourChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColourChoice::Always => true,
+        ColourChoice::Never => false,
+        ColourChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -94,6 +119,7 @@ pub fn run(argv: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         Ok(cli) => cli,
         Err(e) => return usage_error(&e, subcommand.as_deref(), out, err),
     };
+    input::set_colour(colour_wanted(cli.color, std::io::stderr().is_terminal()));
     let result = match cli.command {
         Command::Check(a) => check::run(a, out, err),
         Command::Expr(a) => expr::run(a, out, err),
@@ -171,7 +197,7 @@ fn usage_error(
     } else {
         (out, std::io::stdout().is_terminal())
     };
-    let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let colour = colour_wanted(ColourChoice::Auto, terminal);
     let rendered = e.render();
     let text = if colour {
         rendered.ansi().to_string()

@@ -1,8 +1,57 @@
-//! Rendering diagnostics for people (rustc-like, with the source line and a caret) and for
-//! machines (one JSON object per line, for CI annotations).
+//! Rendering diagnostics for people (rustc-like, with the source line and a caret, in colour
+//! when asked) and for machines (one JSON object per line, for CI annotations). Carets sit under
+//! their characters whatever comes before them on the line: wide (CJK) characters take two
+//! columns, a tab is shown as four spaces.
 
 use super::{Diagnostic, Severity, SourceMap};
 use std::fmt::Write as _;
+use unicode_width::UnicodeWidthChar;
+
+/// ANSI styles, or nothing when colour is off.
+#[derive(Clone, Copy)]
+struct Paint {
+    colour: bool,
+    /// The style of this diagnostic's level (red for errors, yellow for warnings).
+    level: &'static str,
+}
+
+/// Bold blue: the gutter, `-->`, secondary marks and their messages.
+const BLUE: &str = "\x1b[1;34m";
+/// Bold: the message and `help`.
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+impl Paint {
+    fn new(colour: bool, severity: Severity) -> Self {
+        let level = match severity {
+            Severity::Error => "\x1b[1;31m",
+            Severity::Warning => "\x1b[1;33m",
+        };
+        Paint { colour, level }
+    }
+
+    /// `text` in `style`, or `text` itself when colour is off.
+    fn paint(self, style: &str, text: &str) -> String {
+        if self.colour && !text.is_empty() {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// How many columns a character takes on a terminal: tabs are shown as four spaces, wide
+/// characters take two, combining marks none.
+fn columns(c: char) -> usize {
+    if c == '\t' {
+        TAB_COLUMNS
+    } else {
+        c.width().unwrap_or(0)
+    }
+}
+
+/// The columns a tab is shown as.
+const TAB_COLUMNS: usize = 4;
 
 /// Renders one diagnostic like rustc:
 ///
@@ -27,7 +76,11 @@ use std::fmt::Write as _;
 /// 13 |         || account.plan == "pro"
 ///    |                                 - the parser reached the end of the expression here
 /// ```
-pub fn human(d: &Diagnostic, sources: &SourceMap) -> String {
+///
+/// In colour (ANSI) when `colour` is set: the level in red or yellow, the message in bold, the
+/// gutter and secondary marks in blue.
+pub fn human_styled(d: &Diagnostic, sources: &SourceMap, colour: bool) -> String {
+    let paint = Paint::new(colour, d.severity);
     let mut out = String::new();
     let level = match d.severity {
         Severity::Error => "error",
@@ -35,10 +88,12 @@ pub fn human(d: &Diagnostic, sources: &SourceMap) -> String {
     };
     let _ = writeln!(
         out,
-        "{level}[{} {}]: {}",
-        d.code.id(),
-        d.code.name(),
-        d.message
+        "{}{}",
+        paint.paint(
+            paint.level,
+            &format!("{level}[{} {}]", d.code.id(), d.code.name())
+        ),
+        paint.paint(BOLD, &format!(": {}", d.message))
     );
     let located = d.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
     if let Some((span, file)) = located {
@@ -56,24 +111,38 @@ pub fn human(d: &Diagnostic, sources: &SourceMap) -> String {
         let pad = " ".repeat(gutter);
         let _ = writeln!(
             out,
-            "{pad}--> {}:{}:{}",
-            file.name, primary.line, primary.col
+            "{pad}{} {}:{}:{}",
+            paint.paint(BLUE, "-->"),
+            file.name,
+            primary.line,
+            primary.col
         );
-        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{pad} {}", paint.paint(BLUE, "|"));
         let mut previous: Option<usize> = None;
         for line in lines {
             if previous.is_some_and(|p| line > p + 1) {
-                let _ = writeln!(out, "...");
+                let _ = writeln!(out, "{}", paint.paint(BLUE, "..."));
             }
             previous = Some(line);
             let on_line: Vec<&Mark<'_>> = marks.iter().filter(|m| m.line == line).collect();
-            excerpt(&mut out, file.line_text(line), line, gutter, &on_line);
+            excerpt(
+                &mut out,
+                file.line_text(line),
+                line,
+                gutter,
+                &on_line,
+                paint,
+            );
         }
         if let Some(help) = &d.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
+            let _ = writeln!(
+                out,
+                "{pad} {} {help}",
+                format!("{}{}", paint.paint(BLUE, "="), paint.paint(BOLD, " help:"))
+            );
         }
     } else if let Some(help) = &d.help {
-        let _ = writeln!(out, "  = help: {help}");
+        let _ = writeln!(out, "  {} {help}", paint.paint(BOLD, "= help:"));
     }
     out
 }
@@ -125,12 +194,16 @@ impl<'a> Mark<'a> {
 /// Writes one source line and the marks under it. A line longer than [`MAX_EXCERPT_COLUMNS`]
 /// is cut to a window around its marks (the primary one first), with `...` where it was cut,
 /// and the marks shifted so they stay under their characters.
-fn excerpt(out: &mut String, text: &str, line: usize, gutter: usize, marks: &[&Mark<'_>]) {
+fn excerpt(
+    out: &mut String,
+    text: &str,
+    line: usize,
+    gutter: usize,
+    marks: &[&Mark<'_>],
+    paint: Paint,
+) {
     let pad = " ".repeat(gutter);
-    let chars: Vec<char> = text
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
+    let chars: Vec<char> = text.chars().collect();
     let len = chars.len();
     // The window [from, to) of 0-based columns shown.
     let (from, to) = if len <= MAX_EXCERPT_COLUMNS {
@@ -155,10 +228,33 @@ fn excerpt(out: &mut String, text: &str, line: usize, gutter: usize, marks: &[&M
     };
     let cut_left = from > 0;
     let cut_right = to < len;
-    let shown: String = chars.get(from..to).unwrap_or(&[]).iter().collect();
+    let window = chars.get(from..to).unwrap_or(&[]);
+    let shown: String = window
+        .iter()
+        .map(|&c| {
+            if c == '\t' {
+                " ".repeat(TAB_COLUMNS)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    // The terminal column where the window's character `i` starts (past its end, one column per
+    // character, for a mark just after the line).
+    let mut starts = Vec::with_capacity(window.len() + 1);
+    let mut column = 0;
+    for &c in window {
+        starts.push(column);
+        column += columns(c);
+    }
+    let display = |i: usize| match starts.get(i) {
+        Some(&c) => c,
+        None => column + (i - window.len()),
+    };
     let _ = writeln!(
         out,
-        "{line:>gutter$} | {}{shown}{}",
+        "{} {}{shown}{}",
+        paint.paint(BLUE, &format!("{line:>gutter$} |")),
         if cut_left { "..." } else { "" },
         if cut_right { "..." } else { "" }
     );
@@ -183,7 +279,11 @@ fn excerpt(out: &mut String, text: &str, line: usize, gutter: usize, marks: &[&M
         } else {
             (start.max(from), end.min(right))
         };
-        let (start, end) = (start - from + shift, end - from + shift);
+        let (start, end) = (start - from, end - from);
+        let (start, end) = (
+            display(start) + shift,
+            display(end).max(display(start) + 1) + shift,
+        );
         if row.len() < end {
             row.resize(end, ' ');
         }
@@ -194,7 +294,7 @@ fn excerpt(out: &mut String, text: &str, line: usize, gutter: usize, marks: &[&M
         }
         placed.push((start, m));
     }
-    let mut marks_line: String = row.iter().collect();
+    let mut marks_line = paint_marks(&row, paint);
     // The rightmost secondary message goes on the mark line; others on lines of their own.
     let last_labelled = placed
         .len()
@@ -203,22 +303,55 @@ fn excerpt(out: &mut String, text: &str, line: usize, gutter: usize, marks: &[&M
     if let Some(i) = last_labelled {
         if let Some(message) = placed[i].1.message {
             marks_line.push(' ');
-            marks_line.push_str(message);
+            marks_line.push_str(&paint.paint(BLUE, message));
         }
     }
-    let _ = writeln!(out, "{pad} | {}", marks_line.trim_end());
+    let bar = paint.paint(BLUE, "|");
+    let _ = writeln!(out, "{pad} {bar} {}", marks_line.trim_end());
     for (i, (start, m)) in placed.iter().enumerate() {
         if Some(i) == last_labelled {
             continue;
         }
         if let Some(message) = m.message {
-            let _ = writeln!(out, "{pad} | {}{message}", " ".repeat(*start));
+            let _ = writeln!(
+                out,
+                "{pad} {bar} {}{}",
+                " ".repeat(*start),
+                paint.paint(BLUE, message)
+            );
         }
     }
 }
 
+/// The row of marks, each run of `^` in the level's colour and of `-` in blue.
+fn paint_marks(row: &[char], paint: Paint) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < row.len() {
+        let c = row[i];
+        let run = row[i..].iter().take_while(|&&x| x == c).count();
+        let text: String = row[i..i + run].iter().collect();
+        out.push_str(&match c {
+            '^' => paint.paint(paint.level, &text),
+            '-' => paint.paint(BLUE, &text),
+            _ => text,
+        });
+        i += run;
+    }
+    out
+}
+
 /// Renders every diagnostic, followed by a summary line when there are errors.
 pub fn human_all<'a>(ds: impl IntoIterator<Item = &'a Diagnostic>, sources: &SourceMap) -> String {
+    human_all_styled(ds, sources, false)
+}
+
+/// [`human_all`], in colour when `colour` is set.
+pub fn human_all_styled<'a>(
+    ds: impl IntoIterator<Item = &'a Diagnostic>,
+    sources: &SourceMap,
+    colour: bool,
+) -> String {
     let mut out = String::new();
     let mut errors = 0;
     let mut warnings = 0;
@@ -227,7 +360,7 @@ pub fn human_all<'a>(ds: impl IntoIterator<Item = &'a Diagnostic>, sources: &Sou
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
         }
-        out.push_str(&human(d, sources));
+        out.push_str(&human_styled(d, sources, colour));
         out.push('\n');
     }
     if errors > 0 || warnings > 0 {
@@ -253,7 +386,7 @@ mod tests {
         let d = Diagnostic::error(Code::UnclosedDelimiter, "this `(` is never closed")
             .at(Span::new(file, 3, 4))
             .with_label(Span::new(file, 9, 10), "noticed here");
-        let text = human(&d, &sources);
+        let text = human_styled(&d, &sources, false);
         assert!(
             text.contains("1 | a: (b\n  |    ^\n2 | c: d\n  |    - noticed here\n"),
             "{text}"
@@ -266,5 +399,63 @@ mod tests {
         // Without labels, the JSON has no `labels` key.
         let plain = Diagnostic::error(Code::YamlSyntax, "x").at(Span::new(file, 0, 1));
         assert!(!super::json(&plain, &sources).contains("labels"));
+    }
+
+    /// Renders `source` with a diagnostic on the first occurrence of `target`.
+    fn rendered(source: &str, target: &str, colour: bool) -> String {
+        let mut sources = SourceMap::new();
+        let file = sources.add("x.yaml", source);
+        let start = source.find(target).expect("the target is in the source");
+        let span = Span::new(file, start, start + target.len());
+        let d = Diagnostic::error(Code::UnknownUnit, "unknown unit `credits`").at(span);
+        human_styled(&d, &sources, colour)
+    }
+
+    #[test]
+    fn carets_stand_under_their_characters_after_wide_text_and_tabs() {
+        // Each CJK character takes two columns: `title: "` (8), four of them (8), `" && balance.`
+        // (13) put `credits` at column 29 on the terminal.
+        let text = rendered("title: \"积分兑换\" && balance.credits > 0\n", "credits", false);
+        let expected = format!("  | {}^^^^^^^\n", " ".repeat(8 + 8 + 13));
+        assert!(text.contains(&expected), "{text}");
+        // A tab is shown as four spaces, and the caret counts them.
+        let text = rendered("\tx: balance.credits\n", "credits", false);
+        assert!(
+            text.contains(&format!(
+                "1 |     x: balance.credits\n  | {}^^^^^^^\n",
+                " ".repeat(4 + 11)
+            )),
+            "{text}"
+        );
+        // The reported column counts characters, as rustc's does.
+        assert!(text.contains("--> x.yaml:1:13"), "{text}");
+    }
+
+    #[test]
+    fn colour_is_ansi_when_asked_and_absent_otherwise() {
+        let plain = rendered("a: balance.credits\n", "credits", false);
+        assert!(!plain.contains('\x1b'), "{plain}");
+        let coloured = rendered("a: balance.credits\n", "credits", true);
+        assert!(
+            coloured.starts_with("\x1b[1;31merror[E0100 unknown-unit]\x1b[0m"),
+            "{coloured:?}"
+        );
+        assert!(
+            coloured.contains("\x1b[1;31m^^^^^^^\x1b[0m"),
+            "{coloured:?}"
+        );
+        // Without the escapes, the text is the same.
+        let stripped = coloured
+            .split('\x1b')
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part
+                } else {
+                    part.split_once('m').map_or(part, |(_, rest)| rest)
+                }
+            })
+            .collect::<String>();
+        assert_eq!(stripped, plain);
     }
 }

@@ -73,6 +73,11 @@ impl Loaded {
         crate::diag::render::human_all(&self.diagnostics, &self.sources)
     }
 
+    /// [`Loaded::render_human`], in colour (ANSI escapes) when `colour` is set, for a terminal.
+    pub fn render_human_styled(&self, colour: bool) -> String {
+        crate::diag::render::human_all_styled(&self.diagnostics, &self.sources, colour)
+    }
+
     /// Every diagnostic as one JSON object per line, for CI annotations.
     pub fn render_json(&self) -> String {
         self.diagnostics
