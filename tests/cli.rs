@@ -407,7 +407,10 @@ fn diagnostics_are_coloured_only_when_asked() {
     let broken = "tests/inputs/policies/unknown_unit_in_eligibility.yaml";
     let (code, _, err) = quotient(&["--color", "always", "check", broken]);
     assert_eq!(code, 1);
-    assert!(err.contains("\x1b[1;31merror[E0100 unknown-unit]\x1b[0m"), "{err:?}");
+    assert!(
+        err.contains("\x1b[1;31merror[E0100 unknown-unit]\x1b[0m"),
+        "{err:?}"
+    );
     // `--color` is global: it may follow the command too.
     let (_, _, err) = quotient(&["check", broken, "--color", "never"]);
     assert!(!err.contains('\x1b'), "{err:?}");

@@ -137,8 +137,9 @@ pub fn human_styled(d: &Diagnostic, sources: &SourceMap, colour: bool) -> String
         if let Some(help) = &d.help {
             let _ = writeln!(
                 out,
-                "{pad} {} {help}",
-                format!("{}{}", paint.paint(BLUE, "="), paint.paint(BOLD, " help:"))
+                "{pad} {}{} {help}",
+                paint.paint(BLUE, "="),
+                paint.paint(BOLD, " help:")
             );
         }
     } else if let Some(help) = &d.help {
@@ -415,7 +416,11 @@ mod tests {
     fn carets_stand_under_their_characters_after_wide_text_and_tabs() {
         // Each CJK character takes two columns: `title: "` (8), four of them (8), `" && balance.`
         // (13) put `credits` at column 29 on the terminal.
-        let text = rendered("title: \"积分兑换\" && balance.credits > 0\n", "credits", false);
+        let text = rendered(
+            "title: \"积分兑换\" && balance.credits > 0\n",
+            "credits",
+            false,
+        );
         let expected = format!("  | {}^^^^^^^\n", " ".repeat(8 + 8 + 13));
         assert!(text.contains(&expected), "{text}");
         // A tab is shown as four spaces, and the caret counts them.
