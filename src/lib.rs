@@ -68,7 +68,7 @@ pub use limits::{
     Limits, MAX_ACCOUNTS, MAX_BOUNDARIES, MAX_CATCH_UP_CYCLES, MAX_CYCLE_INDEX, MAX_DOCUMENT_BYTES,
     MAX_EARLIER_TIME_ZONES, MAX_EXCHANGES, MAX_GRANTS, MAX_PARAMS, MAX_UNITS,
 };
-pub use standalone::{Evaluation, evaluate_expression};
+pub use standalone::{Evaluation, evaluate_expression, evaluate_expression_with_json};
 
 /// The largest amount Quotient accepts anywhere (a grant, a policy amount, a computed cost, a
 /// ledger entry read from outside): 10^15.

@@ -65,20 +65,37 @@ pub(crate) fn compile(
     sources: &mut SourceMap,
     limits: &Limits,
 ) -> Result<Compiled, Vec<Diagnostic>> {
+    let values = vars
+        .iter()
+        .map(|(name, json)| (name.clone(), Value::from_json(json)));
+    compile_values(text, values, sources, limits)
+}
+
+/// Compiles `text` with each `(name, value)` in scope as a variable of dynamic type.
+fn compile_values(
+    text: &str,
+    vars: impl Iterator<Item = (String, Result<Value<'static>, String>)>,
+    sources: &mut SourceMap,
+    limits: &Limits,
+) -> Result<Compiled, Vec<Diagnostic>> {
     let file = sources.add("<expr>", text);
     let origin = Origin::verbatim(file, 0);
     let mut scope = Scope::new(Vec::new());
     let mut values = Vec::new();
     let mut diags = Vec::new();
-    for (i, (name, json)) in vars.iter().enumerate() {
+    for (i, (name, value)) in vars.enumerate() {
         let slot = Slot(u16::try_from(i).unwrap_or(u16::MAX));
-        scope.fact(name, slot, Type::Dyn);
-        match Value::from_json(json) {
+        scope.fact(&name, slot, Type::Dyn);
+        match value {
             Ok(v) => values.push(v),
             Err(m) => {
                 diags.push(Diagnostic::error(
                     Code::InvalidValue,
-                    format!("variable `{name}`: {m}"),
+                    if name.is_empty() {
+                        m
+                    } else {
+                        format!("variable `{name}`: {m}")
+                    },
                 ));
                 values.push(Value::Null);
             }
@@ -115,6 +132,38 @@ pub fn evaluate_expression(
 ) -> Evaluation {
     let mut sources = SourceMap::new();
     let result = match compile(text, vars, &mut sources, limits) {
+        Ok(c) => c.run(limits).map_err(|d| vec![d]),
+        Err(ds) => Err(ds),
+    };
+    Evaluation { sources, result }
+}
+
+/// [`evaluate_expression`] with the variables given as the text of a JSON object, every number
+/// read from its literal: `12345678901234567.5` stays exact, where a `serde_json::Value` would
+/// have rounded it through `f64`. What `quotient expr --vars` runs.
+pub fn evaluate_expression_with_json(text: &str, vars_json: &str, limits: &Limits) -> Evaluation {
+    let mut sources = SourceMap::new();
+    let vars = match Value::from_json_text(vars_json) {
+        Ok(Value::Map(members)) => members
+            .iter()
+            .map(|(k, v)| {
+                let name = match k {
+                    Value::Str(s) => s.as_str().to_owned(),
+                    other => other.to_string(),
+                };
+                (name, Ok(v.clone()))
+            })
+            .collect::<Vec<_>>(),
+        Ok(_) => vec![(
+            String::new(),
+            Err("the variables must be a JSON object".to_owned()),
+        )],
+        Err(e) => vec![(
+            String::new(),
+            Err(format!("the variables are not JSON: {e}")),
+        )],
+    };
+    let result = match compile_values(text, vars.into_iter(), &mut sources, limits) {
         Ok(c) => c.run(limits).map_err(|d| vec![d]),
         Err(ds) => Err(ds),
     };

@@ -31,3 +31,30 @@ fn expression_cases() {
         insta::assert_snapshot!(out);
     });
 }
+
+#[test]
+fn variables_given_as_json_text_keep_every_digit() {
+    let limits = Limits::default();
+    let value = |expr: &str, vars: &str| {
+        quotient::evaluate_expression_with_json(expr, vars, &limits).value_text()
+    };
+    // Through f64 these would be 12345678901234568.0 and 0.30000000000000004.
+    assert_eq!(
+        value("x", r#"{"x": 12345678901234567.5}"#).as_deref(),
+        Some("12345678901234567.5")
+    );
+    assert_eq!(
+        value("a + b", r#"{"a": 0.1, "b": 0.2}"#).as_deref(),
+        Some("0.3")
+    );
+    // Nested values too, and the last of repeated keys wins, as serde_json reads it.
+    assert_eq!(
+        value("m.k[1]", r#"{"m": {"k": [1, 2.000000000000000001]}}"#).as_deref(),
+        Some("2.000000000000000001")
+    );
+    assert_eq!(value("x", r#"{"x": 1, "x": 2}"#).as_deref(), Some("2"));
+    // Anything but an object is refused with a diagnostic, not a panic.
+    let not_object = quotient::evaluate_expression_with_json("1", "[1]", &limits);
+    assert!(not_object.value_text().is_none());
+    assert!(not_object.render_human().contains("must be a JSON object"));
+}

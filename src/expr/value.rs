@@ -128,6 +128,61 @@ impl<'a> Value<'a> {
             ),
         })
     }
+
+    /// Reads JSON text with every number taken from its literal, so `12345678901234567.5` stays
+    /// exactly that (a parsed `serde_json::Value` would already have rounded it through `f64`).
+    pub fn from_json_text(text: &str) -> Result<Value<'static>, String> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Value::from_raw(raw, 0)
+    }
+
+    /// One raw JSON value; `depth` bounds the nesting (serde_json's own limit is 128).
+    fn from_raw(raw: &serde_json::value::RawValue, depth: usize) -> Result<Value<'static>, String> {
+        const MAX_DEPTH: usize = 128;
+        if depth > MAX_DEPTH {
+            return Err(format!("nested more than {MAX_DEPTH} deep"));
+        }
+        let text = raw.get().trim();
+        let parse_err = |e: serde_json::Error| e.to_string();
+        match text.as_bytes().first() {
+            Some(b'{') => {
+                // Sorted by key, the last of repeated keys kept: as a `serde_json::Map` reads it.
+                let map: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+                    serde_json::from_str(text).map_err(parse_err)?;
+                Ok(Value::Map(
+                    map.into_iter()
+                        .map(|(k, v)| Ok((Value::shared_str(&k), Value::from_raw(v, depth + 1)?)))
+                        .collect::<Result<Vec<_>, String>>()?
+                        .into(),
+                ))
+            }
+            Some(b'[') => {
+                let items: Vec<&serde_json::value::RawValue> =
+                    serde_json::from_str(text).map_err(parse_err)?;
+                Ok(Value::List(
+                    items
+                        .into_iter()
+                        .map(|v| Value::from_raw(v, depth + 1))
+                        .collect::<Result<Vec<_>, String>>()?
+                        .into(),
+                ))
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                if let Ok(i) = text.parse::<i64>() {
+                    return Ok(Value::Int(i));
+                }
+                let d = if text.contains(['e', 'E']) {
+                    Decimal::from_scientific(text)
+                } else {
+                    Decimal::from_str_exact(text)
+                };
+                d.map(Value::Dec)
+                    .map_err(|_| format!("number `{text}` cannot be held exactly"))
+            }
+            _ => Value::from_json(&serde_json::from_str(text).map_err(parse_err)?),
+        }
+    }
 }
 
 impl fmt::Display for Value<'_> {
