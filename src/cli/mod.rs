@@ -11,6 +11,7 @@ mod corpus;
 mod cycles;
 mod diff;
 mod eval;
+mod explain;
 mod expr;
 mod input;
 #[cfg(feature = "serve")]
@@ -100,6 +101,8 @@ enum Command {
     /// Replay every stored account's ledger; exit 1 on any difference.
     #[cfg(feature = "serve")]
     Audit(audit::Args),
+    /// Explain a diagnostic code (`E0100` or `unknown-unit`), with a mistake and its fix.
+    Explain(explain::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for.
@@ -129,6 +132,7 @@ pub fn run(argv: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         Command::Test(a) => test::run(a, out, err),
         Command::Corpus(a) => corpus::run(a, out, err),
         Command::Diff(a) => diff::run(a, out, err),
+        Command::Explain(a) => explain::run(a, out, err),
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(a, out, err),
         #[cfg(feature = "serve")]
