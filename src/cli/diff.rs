@@ -12,7 +12,7 @@ use super::corpus::DEFAULT_AT;
 use super::exit;
 use super::input::{self, Format};
 use quotient::Request;
-use quotient::testing::diff::{Diff, markdown};
+use quotient::testing::diff::{Diff, html, markdown};
 
 /// Options of `quotient diff`.
 #[derive(clap::Args)]
@@ -32,7 +32,8 @@ pub struct Args {
     /// The requests to decide for every account (default: one of each kind the policy offers).
     #[arg(long, value_name = "FILE")]
     requests: Option<String>,
-    /// `markdown`: the report for a pull request; `json`: the same numbers as data.
+    /// `markdown`: the report for a pull request; `json`: the same numbers as data; `html`: one
+    /// self-contained page with the same tables and bar charts (write it with `> report.html`).
     #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
     format: DiffFormat,
 }
@@ -44,6 +45,8 @@ pub enum DiffFormat {
     Markdown,
     /// JSON for programs.
     Json,
+    /// One self-contained HTML page with charts.
+    Html,
 }
 
 /// `[#########-----------]  45%  45000 of 100000 accounts`
@@ -142,11 +145,11 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, 
         let _ = writeln!(err, "\r{}", bar(total, total));
     }
     let report = diff.finish();
-    let format = match format {
-        DiffFormat::Markdown => Format::Human,
-        DiffFormat::Json => Format::Json,
-    };
-    input::print(out, format, &report, || markdown(&report))?;
+    match format {
+        DiffFormat::Markdown => input::print(out, Format::Human, &report, || markdown(&report))?,
+        DiffFormat::Json => input::print(out, Format::Json, &report, String::new)?,
+        DiffFormat::Html => input::print(out, Format::Human, &report, || html(&report))?,
+    }
     Ok(if report.has_changes() {
         CHANGED
     } else {

@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 
 use super::DiffReport;
 
-fn delta(base: Decimal, head: Decimal) -> String {
+/// `head - base` with its sign, `0` when equal.
+pub(crate) fn delta(base: Decimal, head: Decimal) -> String {
     let d = head - base;
     if d.is_zero() {
         "0".into()
@@ -19,7 +20,8 @@ fn delta(base: Decimal, head: Decimal) -> String {
     }
 }
 
-fn percent(base: u64, head: u64) -> String {
+/// The change from `base` to `head` in percent, `n/a` from zero.
+pub(crate) fn percent(base: u64, head: u64) -> String {
     if base == 0 {
         return "n/a".into();
     }

@@ -6,8 +6,9 @@
 //! exchange, what the units given up and the units received buy per feature (DOMAIN.md rule 6).
 //!
 //! Pure and streaming: accounts come from an iterator, aggregates are bounded, nothing here reads
-//! a file or a clock. `markdown` and serde render the result.
+//! a file or a clock. `markdown`, `html` and serde render the result.
 
+pub mod html;
 pub mod markdown;
 pub mod requests;
 

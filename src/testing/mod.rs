@@ -21,6 +21,7 @@ pub mod corpus {
 
 /// Impact reports: what a policy change does to a population of accounts.
 pub mod diff {
+    pub use crate::diff::html::render as html;
     pub use crate::diff::markdown::render as markdown;
     pub use crate::diff::requests::standard as standard_requests;
     pub use crate::diff::{ChangeGroup, Diff, DiffReport, Example, ExchangeValue, Totals};
