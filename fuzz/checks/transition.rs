@@ -75,8 +75,9 @@ pub fn step(
     let t = match applied {
         Ok(t) => t,
         Err(e) => {
+            // Only a snapshot that does not validate, or whose version cannot grow, may refuse.
             let problems = quotient::validate(snapshot, policy);
-            ensure(!problems.is_empty(), || {
+            ensure(!problems.is_empty() || snapshot.version == u64::MAX, || {
                 format!(
                     "apply refused a fresh decision on a valid snapshot: {e}\nsnapshot: {snapshot:?}\nrequest: {request:?} at {now}\ndecision: {d:?}"
                 )
