@@ -4,7 +4,7 @@
 //! panic; a value or at least one diagnostic, rendered; the same text evaluates the same twice; a
 //! value's text evaluates to the same text.
 
-use quotient::Limits;
+use quotient::{Code, Limits};
 use serde_json::{Map, Value, json};
 
 use super::{Checked, ensure};
@@ -64,14 +64,26 @@ pub fn check(data: &[u8]) -> Checked {
         again.value_text() == value && again.render_human() == rendered,
         || format!("`{text}` evaluated twice gave two results"),
     )?;
-    // A value reads back as itself: its text, evaluated as an expression (when within the
-    // limits), is the same value.
+    // A value reads back as itself: its text, evaluated as an expression, is the same value
+    // (unless the text is longer or deeper than an expression may be).
     if let Some(value) = value {
         let read_back = quotient::evaluate_expression(&value, &Map::new(), &limits);
-        if let Some(back) = read_back.value_text() {
-            ensure(back == value, || {
+        match read_back.value_text() {
+            Some(back) => ensure(back == value, || {
                 format!("`{text}` gives `{value}`, which evaluates to `{back}`")
-            })?;
+            })?,
+            None => ensure(
+                read_back
+                    .diagnostics()
+                    .iter()
+                    .all(|d| matches!(d.code(), Code::ExprTooLong | Code::ExprTooDeep)),
+                || {
+                    format!(
+                        "`{text}` gives `{value}`, which does not read back:\n{}",
+                        read_back.render_human()
+                    )
+                },
+            )?,
         }
     }
     Ok(())
