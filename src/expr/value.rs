@@ -161,8 +161,11 @@ impl fmt::Display for Value<'_> {
                 let s = d.normalize().to_string();
                 if s.contains('.') {
                     write!(f, "{s}")
-                } else {
+                } else if s.trim_start_matches('-').len() < 28 {
                     write!(f, "{s}.0")
+                } else {
+                    // A 29th digit (`.0`) is more than a decimal holds, so it would not read back.
+                    write!(f, "{s}e0")
                 }
             }
             Value::Str(s) => write_quoted(f, s.as_str()),
@@ -207,5 +210,21 @@ mod tests {
         for (text, written) in cases {
             assert_eq!(Value::shared_str(text).to_string(), written);
         }
+    }
+
+    /// Also found by the `expr` fuzz target: `.9e28` was written `9000000000000000000000000000.0`,
+    /// 29 digits, which no decimal literal holds.
+    #[test]
+    fn whole_decimals_of_28_digits_are_written_so_they_read_back() {
+        let nine = rust_decimal::Decimal::from_scientific("9e27").unwrap_or_default();
+        assert_eq!(
+            Value::Dec(nine).to_string(),
+            "9000000000000000000000000000e0"
+        );
+        assert_eq!(
+            Value::Dec(-nine).to_string(),
+            "-9000000000000000000000000000e0"
+        );
+        assert_eq!(Value::Dec(rust_decimal::Decimal::TEN).to_string(), "10.0");
     }
 }
