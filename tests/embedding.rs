@@ -61,14 +61,8 @@ fn a_snapshot_with_two_grants_of_one_id_is_not_applied() {
     top_up.source = quotient::GrantSource::TopUp;
     top_up.remaining = top_up.amount;
     twice.grants.push(top_up);
-    let d = decide(
-        &policy,
-        &twice,
-        &use_image(),
-        now(),
-        &DecideOptions::default(),
-    )
-    .expect("decides");
+    let request = use_image();
+    let d = decide(&policy, &twice, &request, now(), &DecideOptions::default()).expect("decides");
     assert!(d.changes_state());
     assert_eq!(
         apply(&policy, &twice, &d),
