@@ -1,7 +1,8 @@
 //! What the embedding API refuses, whatever the embedder does with it: a decision applied to
 //! another account, under another policy version or on another snapshot version; an exchange
 //! that would grant more than the largest supported amount; a policy with more exchanges or
-//! parameters than the evaluator can hold. Only the public API is used here.
+//! parameters than the evaluator can hold; a snapshot with two grants of one id. Only the
+//! public API is used here.
 
 // Tests may unwrap, expect and panic: a failure is the point (Cargo.toml denies them elsewhere).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -48,6 +49,28 @@ fn a_decision_applies_only_to_the_account_it_was_made_for() {
         })
     );
     assert!(apply(&policy, &mine, &d).is_ok());
+}
+
+/// Found by the `decide` fuzz target: the ledger names grants by id, so on a snapshot with two
+/// grants of one id the group could replay onto the other one; apply refuses such a snapshot.
+#[test]
+fn a_snapshot_with_two_grants_of_one_id_is_not_applied() {
+    let policy = common::policy("policies/capcut-pro.yaml");
+    let mut twice = account();
+    let mut top_up = twice.grants[0].clone();
+    top_up.source = quotient::GrantSource::TopUp;
+    top_up.remaining = top_up.amount;
+    twice.grants.push(top_up);
+    let request = use_image();
+    let d = decide(&policy, &twice, &request, now(), &DecideOptions::default()).expect("decides");
+    assert!(d.changes_state());
+    assert_eq!(
+        apply(&policy, &twice, &d),
+        Err(ApplyError::Inconsistent(
+            "grant id `g-2026-03-pro` is used twice, so the ledger could not tell the grants apart"
+                .into()
+        ))
+    );
 }
 
 #[test]

@@ -102,6 +102,16 @@ pub fn apply(
         return Err(ApplyError::NothingToApply(decision.outcome));
     }
     let bad = |m: String| ApplyError::Inconsistent(m);
+    // The ledger names grants by id: with two grants of one id, replaying the group could debit
+    // or close the other one (found by the `decide` fuzz target).
+    let mut ids: Vec<&str> = snapshot.grants.iter().map(|g| g.id.as_str()).collect();
+    ids.sort_unstable();
+    if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(bad(format!(
+            "grant id `{}` is used twice, so the ledger could not tell the grants apart",
+            pair[0]
+        )));
+    }
     let version_after = snapshot
         .version
         .checked_add(1)

@@ -185,6 +185,26 @@ impl<'a> Value<'a> {
     }
 }
 
+/// `s` as a CEL string literal that reads back as `s`: quotes, backslashes and line breaks
+/// escaped, other control characters as `\uXXXX`, everything else as it is. (Rust's `{:?}`
+/// writes `\0` and `\u{1}`, which CEL does not read, or reads as another string before digits.)
+fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    use fmt::Write;
+    f.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            c if c.is_control() => write!(f, "\\u{:04x}", u32::from(c))?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
+}
+
 impl fmt::Display for Value<'_> {
     /// CEL-like literal syntax: strings quoted, decimals exact.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -196,11 +216,14 @@ impl fmt::Display for Value<'_> {
                 let s = d.normalize().to_string();
                 if s.contains('.') {
                     write!(f, "{s}")
-                } else {
+                } else if s.trim_start_matches('-').len() < 28 {
                     write!(f, "{s}.0")
+                } else {
+                    // A 29th digit (`.0`) is more than a decimal holds, so it would not read back.
+                    write!(f, "{s}e0")
                 }
             }
-            Value::Str(s) => write!(f, "{:?}", s.as_str()),
+            Value::Str(s) => write_quoted(f, s.as_str()),
             Value::List(items) => {
                 write!(f, "[")?;
                 for (i, v) in items.iter().enumerate() {
@@ -222,5 +245,41 @@ impl fmt::Display for Value<'_> {
                 write!(f, "}}")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    /// Found by the `expr` fuzz target: a NUL before `00` was written `"\000"`, which reads back
+    /// as a NUL without the `00`, and other control characters as `\u{1}`, which does not read.
+    #[test]
+    fn text_is_written_as_a_literal_that_reads_back() {
+        let cases = [
+            ("\u{0}00", r#""\u000000""#),
+            ("\u{1}\u{7f}\u{9b}", r#""\u0001\u007f\u009b""#),
+            ("a\"b\\c\nd\re\tf", r#""a\"b\\c\nd\re\tf""#),
+            ("héllo \u{301}\u{feff}", "\"héllo \u{301}\u{feff}\""),
+        ];
+        for (text, written) in cases {
+            assert_eq!(Value::shared_str(text).to_string(), written);
+        }
+    }
+
+    /// Also found by the `expr` fuzz target: `.9e28` was written `9000000000000000000000000000.0`,
+    /// 29 digits, which no decimal literal holds.
+    #[test]
+    fn whole_decimals_of_28_digits_are_written_so_they_read_back() {
+        let nine = rust_decimal::Decimal::from_scientific("9e27").unwrap_or_default();
+        assert_eq!(
+            Value::Dec(nine).to_string(),
+            "9000000000000000000000000000e0"
+        );
+        assert_eq!(
+            Value::Dec(-nine).to_string(),
+            "-9000000000000000000000000000e0"
+        );
+        assert_eq!(Value::Dec(rust_decimal::Decimal::TEN).to_string(), "10.0");
     }
 }
