@@ -121,3 +121,46 @@ fn a_policy_against_itself_changes_nothing() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_report_is_the_same_on_one_thread_and_on_many() {
+    let dir = std::env::temp_dir().join(format!("quotient-diff-jobs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corpus = dir.join("accounts.jsonl");
+    let corpus_arg = corpus.to_str().unwrap();
+    // More accounts than one batch, so batches and threads both split the work.
+    let (code, _, err) = quotient(&[
+        "corpus",
+        "--policy",
+        "policies/capcut-pro.yaml",
+        "--count",
+        "2500",
+        "--seed",
+        "11",
+        "--out",
+        corpus_arg,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let run = |jobs: &str| {
+        quotient(&[
+            "diff",
+            "--base",
+            "policies/capcut-pro.yaml",
+            "--head",
+            VARIANT,
+            "--accounts",
+            corpus_arg,
+            "--format",
+            "json",
+            "--jobs",
+            jobs,
+        ])
+    };
+    let (one_code, one, _) = run("1");
+    let (many_code, many, _) = run("5");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((one_code, many_code), (3, 3));
+    let report: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(report["accounts"], 2500);
+    assert!(one == many, "the report does not depend on the number of threads");
+}
