@@ -36,14 +36,7 @@ pub struct Args {
     /// self-contained page with the same tables and bar charts (write it with `> report.html`).
     #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
     format: DiffFormat,
-    /// How many threads decide (default: one per core). The report is the same bytes whatever
-    /// the number.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    jobs: Option<u16>,
 }
-
-/// Accounts decided together: enough to keep every core busy, few enough that memory stays flat.
-const BATCH: usize = 1024;
 
 /// How `diff` prints its report.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -88,9 +81,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, 
         at,
         requests: requests_path,
         format,
-        jobs,
     } = args;
-    let jobs = input::jobs(jobs);
     let Some(base_set) = input::policy_set(&base_path, err) else {
         return Ok(exit::ERRORS);
     };
@@ -137,35 +128,17 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, 
     };
     let mut diff = Diff::new(base, head, at, requests);
     let accounts_name = input::display_name(&accounts).to_string();
-    // Accounts are decided in batches on every thread, then recorded in input order: the same
-    // report as one thread.
-    let requests = diff.requests();
-    let mut accounts_read = quotient::testing::corpus::read_jsonl(open()?);
-    let mut done = 0usize;
-    loop {
-        let mut batch = Vec::with_capacity(BATCH);
-        for account in accounts_read.by_ref() {
-            match account {
-                Ok(a) => batch.push(a),
-                Err(e) => {
-                    let _ = writeln!(err, "error: {accounts_name}: {e}");
-                    return Ok(exit::ERRORS);
-                }
+    for (n, account) in quotient::testing::corpus::read_jsonl(open()?).enumerate() {
+        let account = match account {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = writeln!(err, "error: {accounts_name}: {e}");
+                return Ok(exit::ERRORS);
             }
-            if batch.len() == BATCH {
-                break;
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let decided = input::in_parallel(&batch, jobs, &|s| diff.decide_account(s, &requests));
-        for (account, decisions) in batch.iter().zip(decided) {
-            diff.record_account(account, &requests, decisions);
-            done += 1;
-            if progress && done % 1000 == 0 {
-                let _ = write!(err, "\r{}", bar(done, total));
-            }
+        };
+        diff.account(&account);
+        if progress && n % 1000 == 999 {
+            let _ = write!(err, "\r{}", bar(n + 1, total));
         }
     }
     if progress {

@@ -91,7 +91,10 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, 
     let account_path = match (&args.account, &args.accounts) {
         (Some(a), _) => a,
         (None, Some(corpus)) => {
-            let jobs = input::jobs(args.jobs);
+            let jobs = args.jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get().min(16)),
+                usize::from,
+            );
             let run = Stream {
                 policy,
                 request: &request,
@@ -235,10 +238,7 @@ impl Stream<'_> {
             if batch.is_empty() {
                 break;
             }
-            for result in input::in_parallel(&batch, jobs, &decide_one)
-                .into_iter()
-                .flatten()
-            {
+            for result in in_parallel(&batch, jobs, &decide_one).into_iter().flatten() {
                 match result {
                     Ok(line) => {
                         writeln!(out, "{line}").map_err(|e| format!("cannot write: {e}"))?
@@ -253,4 +253,31 @@ impl Stream<'_> {
         out.flush().map_err(|e| format!("cannot write: {e}"))?;
         Ok(code)
     }
+}
+
+/// `work` applied to every item on up to `workers` threads, results in the items' order.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    work: &(impl Fn(&T) -> R + Sync),
+) -> Vec<R> {
+    if workers <= 1 || items.len() < 64 {
+        return items.iter().map(work).collect();
+    }
+    let chunk = items.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        let mut results = Vec::with_capacity(items.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => results.extend(part),
+                // A worker that panicked is a bug: let it surface as the panic it was.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+        results
+    })
 }

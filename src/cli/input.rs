@@ -10,14 +10,6 @@ use chrono::{DateTime, Utc};
 
 use quotient::{Limits, Policy, PolicySet, Snapshot, validate};
 
-/// Threads for batch work: `jobs` when given, else one per core (at most 16).
-pub fn jobs(jobs: Option<u16>) -> usize {
-    jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get().min(16)),
-        usize::from,
-    )
-}
-
 /// Whether diagnostics on stderr are coloured (set once from `--color` before a command runs).
 static COLOUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -219,31 +211,4 @@ pub fn print<T: serde::Serialize>(
         text()
     };
     write!(out, "{shown}").map_err(|e| format!("cannot write: {e}"))
-}
-
-/// `work` applied to every item on up to `workers` threads, results in the items' order.
-pub fn in_parallel<'a, T: Sync, R: Send>(
-    items: &'a [T],
-    workers: usize,
-    work: &(impl Fn(&'a T) -> R + Sync),
-) -> Vec<R> {
-    if workers <= 1 || items.len() < 64 {
-        return items.iter().map(work).collect();
-    }
-    let chunk = items.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
-            .collect();
-        let mut results = Vec::with_capacity(items.len());
-        for handle in handles {
-            match handle.join() {
-                Ok(part) => results.extend(part),
-                // A worker that panicked is a bug: let it surface as the panic it was.
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        results
-    })
 }

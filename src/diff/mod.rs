@@ -239,23 +239,12 @@ impl DiffReport {
     }
 }
 
-/// The decisions of one account under both versions, each with the index of its request, as
-/// [`Diff::decide_account`] makes them.
-pub struct Decided<'a> {
-    pairs: Vec<(usize, DecisionResult<'a>, DecisionResult<'a>)>,
-}
-
-/// One version's decision, or why the request could not be decided.
-type DecisionResult<'a> = Result<Decision<'a>, crate::eval::RequestError>;
-
 /// Compares `base` with `head` over `accounts` at `at`.
 pub struct Diff<'p> {
     base: &'p Policy,
     head: &'p Policy,
     at: DateTime<Utc>,
-    /// The requests every account is decided on, then the rollover (decided at the account's
-    /// next cycle boundary), last.
-    requests: std::sync::Arc<[Request]>,
+    requests: Vec<Request>,
     /// One typical `use` per feature (its parameters from `requests`), to price operations.
     uses: Vec<Request>,
     report: DiffReport,
@@ -295,10 +284,7 @@ impl<'p> Diff<'p> {
             base,
             head,
             at,
-            requests: requests
-                .into_iter()
-                .chain([Request::new("next rollover", RequestKind::Rollover)])
-                .collect(),
+            requests,
             uses,
             report: DiffReport {
                 base: format!("{}@{} ({})", base.name, base.version, base.file),
@@ -312,61 +298,31 @@ impl<'p> Diff<'p> {
         }
     }
 
-    /// Decides every request for one account under both versions and records the result.
+    /// Decides every request for one account under both versions.
     pub fn account(&mut self, s: &Snapshot) {
-        let requests = self.requests();
-        let decided = self.decide_account(s, &requests);
-        self.record_account(s, &requests, decided);
-    }
-
-    /// The requests every account is decided on (the rollover last), to hand to
-    /// [`Diff::decide_account`] and [`Diff::record_account`].
-    pub fn requests(&self) -> std::sync::Arc<[Request]> {
-        std::sync::Arc::clone(&self.requests)
-    }
-
-    /// Every decision one account needs under both versions, without recording them: it takes
-    /// `&self`, so several threads can decide accounts at once and [`Diff::record_account`] them
-    /// in order, for the same report as one thread.
-    pub fn decide_account<'a>(&self, s: &'a Snapshot, requests: &'a [Request]) -> Decided<'a>
-    where
-        'p: 'a,
-    {
-        let (base, head): (&'a Policy, &'a Policy) = (self.base, self.head);
-        let mut pairs = Vec::with_capacity(requests.len());
-        let Some((roll, asked)) = requests.split_last() else {
-            return Decided { pairs };
-        };
-        for (i, r) in asked.iter().enumerate() {
-            pairs.push((
-                i,
-                decide(base, s, r, self.at, &self.options),
-                decide(head, s, r, self.at, &self.options),
-            ));
-        }
-        // The next rollover, at the account's next cycle boundary under each version.
-        let (b, h) = (
-            next_boundary(base, s, self.at),
-            next_boundary(head, s, self.at),
-        );
-        if let (Some(b), Some(h)) = (b, h) {
-            pairs.push((
-                asked.len(),
-                decide(base, s, roll, b, &self.options),
-                decide(head, s, roll, h, &self.options),
-            ));
-        }
-        Decided { pairs }
-    }
-
-    /// Records what [`Diff::decide_account`] decided for `s` (with the same `requests`).
-    pub fn record_account(&mut self, s: &Snapshot, requests: &[Request], decided: Decided<'_>) {
         self.report.accounts += 1;
-        for (i, base, head) in &decided.pairs {
-            if let Some(r) = requests.get(*i) {
-                self.record(s, r, base, head);
-            }
+        let requests = std::mem::take(&mut self.requests);
+        for r in &requests {
+            self.compare(s, r, self.at);
         }
+        self.requests = requests;
+        // The next rollover, at the account's next cycle boundary under each version.
+        let roll = Request::new("next rollover", RequestKind::Rollover);
+        let (b, h) = (
+            next_boundary(self.base, s, self.at),
+            next_boundary(self.head, s, self.at),
+        );
+        let base = b.map(|t| (t, decide(self.base, s, &roll, t, &self.options)));
+        let head = h.map(|t| (t, decide(self.head, s, &roll, t, &self.options)));
+        if let (Some((_, base)), Some((_, head))) = (base, head) {
+            self.record(s, &roll, &base, &head);
+        }
+    }
+
+    fn compare(&mut self, s: &Snapshot, r: &Request, at: DateTime<Utc>) {
+        let base = decide(self.base, s, r, at, &self.options);
+        let head = decide(self.head, s, r, at, &self.options);
+        self.record(s, r, &base, &head);
     }
 
     fn record(

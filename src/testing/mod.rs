@@ -24,7 +24,7 @@ pub mod diff {
     pub use crate::diff::html::render as html;
     pub use crate::diff::markdown::render as markdown;
     pub use crate::diff::requests::standard as standard_requests;
-    pub use crate::diff::{ChangeGroup, Decided, Diff, DiffReport, Example, ExchangeValue, Totals};
+    pub use crate::diff::{ChangeGroup, Diff, DiffReport, Example, ExchangeValue, Totals};
 }
 
 /// Timelines: a script of requests at instants played against one account.
