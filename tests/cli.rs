@@ -122,6 +122,27 @@ fn cycles_prints_month_end_clamped_boundaries() {
     assert!(err.contains("Europe/Berlin"), "{err}");
 }
 
+/// A fresh directory for one test's files, under the system's temporary directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("quotient-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// The confirmed exchange on Web, applied to the sample account: the snapshot to `out`, the
+/// ledger group to `ledger`.
+fn apply_exchange(out: &std::path::Path, ledger: &std::path::Path) -> (i32, String, String) {
+    eval(&[
+        "--request",
+        r#"{"id": "x1", "kind": "exchange", "platform": "web", "confirm": true}"#,
+        "--apply",
+        "--out",
+        out.to_str().expect("UTF-8"),
+        "--ledger",
+        ledger.to_str().expect("UTF-8"),
+    ])
+}
+
 /// `eval` against the sample account, at an instant in its current cycle.
 fn eval(extra: &[&str]) -> (i32, String, String) {
     let mut args = vec![
@@ -220,20 +241,11 @@ fn eval_apply_writes_the_next_snapshot_and_prints_the_ledger() {
 
 #[test]
 fn eval_apply_that_cannot_write_prints_nothing_as_done_and_writes_nothing() {
-    let dir = std::env::temp_dir().join(format!("quotient-cli-apply-fail-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let dir = scratch("apply-fail");
     let out_path = dir.join("next.json");
     // The ledger's directory does not exist: that write fails, so the snapshot must not land.
     let ledger_path = dir.join("missing").join("ledger.json");
-    let (code, out, err) = eval(&[
-        "--request",
-        r#"{"id": "x1", "kind": "exchange", "platform": "web", "confirm": true}"#,
-        "--apply",
-        "--out",
-        out_path.to_str().expect("UTF-8"),
-        "--ledger",
-        ledger_path.to_str().expect("UTF-8"),
-    ]);
+    let (code, out, err) = apply_exchange(&out_path, &ledger_path);
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .expect("the directory")
         .filter_map(|e| e.ok())
@@ -333,19 +345,10 @@ fn eval_takes_the_instant_from_the_request_when_at_is_not_given() {
 
 #[test]
 fn eval_apply_for_people_prints_the_decision_and_no_json() {
-    let dir = std::env::temp_dir().join(format!("quotient-cli-apply-text-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let dir = scratch("apply-text");
     let out_path = dir.join("next.json");
     let ledger_path = dir.join("ledger.json");
-    let (code, out, err) = eval(&[
-        "--request",
-        r#"{"id": "x1", "kind": "exchange", "platform": "web", "confirm": true}"#,
-        "--apply",
-        "--out",
-        out_path.to_str().expect("UTF-8"),
-        "--ledger",
-        ledger_path.to_str().expect("UTF-8"),
-    ]);
+    let (code, out, err) = apply_exchange(&out_path, &ledger_path);
     let ledger = std::fs::read_to_string(&ledger_path);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 0, "{err}");
@@ -359,8 +362,7 @@ fn eval_apply_for_people_prints_the_decision_and_no_json() {
 
 #[test]
 fn eval_over_a_corpus_prints_the_same_bytes_on_one_thread_and_on_many() {
-    let dir = std::env::temp_dir().join(format!("quotient-cli-jobs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let dir = scratch("jobs");
     let corpus = dir.join("accounts.jsonl");
     let corpus_arg = corpus.to_str().expect("UTF-8");
     // More accounts than one batch, so batches and threads both split the work.
