@@ -152,13 +152,11 @@ pub fn render(r: &DiffReport) -> String {
         );
     }
     let headline = if r.has_changes() {
-        let share =
-            Decimal::from(r.changed) * Decimal::ONE_HUNDRED / Decimal::from(r.decisions.max(1));
         format!(
             "<strong>{} of {} decisions changed</strong> ({}%).",
             r.changed,
             r.decisions,
-            share.round_dp(1)
+            r.changed_percent()
         )
     } else {
         format!(
@@ -238,12 +236,9 @@ pub fn render(r: &DiffReport) -> String {
     }
 
     out.push_str("<h2>Amounts</h2>\n");
-    let mut units: Vec<&String> = r.granted.keys().chain(r.consumed.keys()).collect();
-    units.sort();
-    units.dedup();
     let mut amounts = Vec::new();
     let mut granted = Vec::new();
-    for u in units {
+    for u in r.units() {
         let g = r.granted.get(u).cloned().unwrap_or_default();
         let c = r.consumed.get(u).cloned().unwrap_or_default();
         amounts.push(vec![

@@ -53,14 +53,12 @@ pub fn render(r: &DiffReport) -> String {
             r.decisions
         );
     } else {
-        let share =
-            Decimal::from(r.changed) * Decimal::ONE_HUNDRED / Decimal::from(r.decisions.max(1));
         let _ = writeln!(
             out,
             "**{} of {} decisions changed** ({}%).",
             r.changed,
             r.decisions,
-            share.round_dp(1)
+            r.changed_percent()
         );
     }
     let _ = writeln!(out, "\n### Decisions by request kind\n");
@@ -112,10 +110,7 @@ pub fn render(r: &DiffReport) -> String {
         "| unit | granted before | granted after | change | consumed before | consumed after | change |"
     );
     let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    let mut units: Vec<&String> = r.granted.keys().chain(r.consumed.keys()).collect();
-    units.sort();
-    units.dedup();
-    for u in units {
+    for u in r.units() {
         let g = r.granted.get(u).cloned().unwrap_or_default();
         let c = r.consumed.get(u).cloned().unwrap_or_default();
         let _ = writeln!(

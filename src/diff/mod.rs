@@ -237,6 +237,20 @@ impl DiffReport {
     pub fn has_changes(&self) -> bool {
         self.changed > 0
     }
+
+    /// The share of decisions that changed, in percent, to one decimal.
+    pub fn changed_percent(&self) -> Decimal {
+        (Decimal::from(self.changed) * Decimal::ONE_HUNDRED / Decimal::from(self.decisions.max(1)))
+            .round_dp(1)
+    }
+
+    /// Every unit granted or consumed under either version, in name order.
+    pub fn units(&self) -> Vec<&String> {
+        let mut units: Vec<&String> = self.granted.keys().chain(self.consumed.keys()).collect();
+        units.sort();
+        units.dedup();
+        units
+    }
 }
 
 /// Compares `base` with `head` over `accounts` at `at`.
